@@ -1,0 +1,166 @@
+//! The command line (clap derive): commands, their flags, and the output
+//! formats each accepts (SPEC §8).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::period::{Compare, PeriodKind};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trustidx",
+    version,
+    about = "Score the weekly Trust Index: validate trust signals, compare periods, run from cron",
+    after_help = "Examples:\n  trustidx init\n  trustidx score week.csv\n  trustidx score --period month --format json"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes, before or after its name.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Template file (TOML, or the CSV form by its .csv extension); default: discover trustidx.toml
+    #[arg(long, global = true, value_name = "PATH", conflicts_with = "preset")]
+    pub template: Option<PathBuf>,
+    /// Built-in preset: trust-index, inbound, social-selling, service, lead-scoring
+    #[arg(long, global = true, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// When to colour the output (NO_COLOR is respected)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print only results and errors (no warnings or notes)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a ready template (trustidx.toml) and an empty data file for last week
+    #[command(
+        after_help = "Examples:\n  trustidx init\n  trustidx init acme --preset inbound --format csv"
+    )]
+    Init(InitArgs),
+    /// Check the template and data files and print every problem
+    #[command(
+        after_help = "Examples:\n  trustidx validate week.csv\n  trustidx validate --format json week.csv"
+    )]
+    Validate(ValidateArgs),
+    /// Score the latest week (or --week/--period) against baselines and targets
+    #[command(
+        after_help = "Examples:\n  trustidx score week.csv\n  trustidx score --period month --compare year --format json"
+    )]
+    Score(ScoreArgs),
+    /// List the template's metrics by stage, with how to measure each
+    #[command(
+        after_help = "Examples:\n  trustidx metrics\n  trustidx metrics --preset inbound --format csv"
+    )]
+    Metrics(MetricsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Folder to create the files in (default: the current folder)
+    pub dir: Option<PathBuf>,
+    /// Template form to write
+    #[arg(long, value_enum, default_value_t = InitFormat::Toml)]
+    pub format: InitFormat,
+    /// Overwrite existing files
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InitFormat {
+    Toml,
+    Csv,
+}
+
+/// Data files and how to read them.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Data files (CSV or TOML; - for standard input), merged with the history file
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Field delimiter of CSV files: , ; tab or | (default: detected from the header)
+    #[arg(long, value_parser = parse_delimiter, value_name = "CHAR")]
+    pub delimiter: Option<u8>,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Table)]
+    pub format: ValidateFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// A date in the period to show (with --period week: the week start); default: the latest week
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub week: Option<NaiveDate>,
+    /// Period to score
+    #[arg(long, value_enum, default_value_t = PeriodKind::Week)]
+    pub period: PeriodKind,
+    /// Compare with the previous period, or the same period a year earlier
+    #[arg(long, value_enum, default_value_t = Compare::Previous)]
+    pub compare: Compare,
+    /// Show only this entity
+    #[arg(long, value_name = "NAME")]
+    pub entity: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "\\t" | "tab" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err(format!("{text:?} is not a delimiter; use , ; tab or |")),
+    }
+}

@@ -1,0 +1,131 @@
+//! One file per subcommand; each wires load → validate → score → render.
+//! This module holds what they share: choosing the template and loading
+//! the data with every diagnostic.
+
+mod init;
+mod metrics;
+mod score;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::{Cli, Command, DataArgs, Global};
+use crate::data::{self, Dataset, Input, ReadOptions};
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::template::{LoadError, Template, TemplateChoice};
+use crate::{Status, input, output, render};
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<Status, Error> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Init(args) => init::run(g, args),
+        Command::Validate(args) => validate::run(g, args),
+        Command::Score(args) => score::run(g, args),
+        Command::Metrics(args) => metrics::run(g, args),
+    }
+}
+
+/// The template the global flags ask for.
+pub fn template_choice(g: &Global) -> TemplateChoice {
+    match (&g.template, &g.preset) {
+        (Some(path), _) => TemplateChoice::Path(path.clone()),
+        (None, Some(name)) => TemplateChoice::Preset(name.clone()),
+        (None, None) => TemplateChoice::Discover,
+    }
+}
+
+fn cwd() -> Result<PathBuf, Error> {
+    std::env::current_dir().map_err(|e| Error::io(Path::new("."), &e))
+}
+
+/// Loads the template; `Err(diagnostics)` when it is invalid.
+pub fn load_template(g: &Global) -> Result<Result<Template, Vec<Diagnostic>>, Error> {
+    match crate::template::load(&template_choice(g), &cwd()?) {
+        Ok(t) => Ok(Ok(t)),
+        Err(LoadError::Fatal(e)) => Err(e),
+        Err(LoadError::Invalid(d)) => Ok(Err(d)),
+    }
+}
+
+/// A template and its merged data, with every problem found loading them.
+pub struct Workspace {
+    pub template: Template,
+    pub data: Dataset,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads the template, the history file and the given files, merges them
+/// and validates; `Err(diagnostics)` when the template itself is invalid.
+pub fn load(
+    g: &Global,
+    args: &DataArgs,
+    today: chrono::NaiveDate,
+) -> Result<Result<Workspace, Vec<Diagnostic>>, Error> {
+    let template = match load_template(g)? {
+        Ok(t) => t,
+        Err(d) => return Ok(Err(d)),
+    };
+    let mut sources: Vec<(String, Vec<u8>, bool)> = Vec::new();
+    if let Some(history) = &template.data {
+        match std::fs::metadata(history) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            _ => sources.push((history.display().to_string(), input::read(history)?, true)),
+        }
+    }
+    for path in &args.files {
+        let name = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        sources.push((name, input::read(path)?, false));
+    }
+    let mut diagnostics = Vec::new();
+    let options = ReadOptions {
+        delimiter: args.delimiter,
+    };
+    let mut files = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (name, bytes, is_history)) in sources.iter().enumerate() {
+        let file = u16::try_from(i)
+            .map_err(|_| Error::Usage("too many files (the limit is 65,535)".to_string()))?;
+        let input = Input {
+            name,
+            bytes,
+            is_history: *is_history,
+        };
+        rows.push(data::read_file(
+            &input,
+            file,
+            &template,
+            options,
+            &mut diagnostics,
+        ));
+        files.push(name.clone());
+    }
+    let data = data::merge(&template, files, rows, &mut diagnostics);
+    diagnostics.extend(crate::validate::validate(&template, &data, today));
+    Ok(Ok(Workspace {
+        template,
+        data,
+        diagnostics,
+    }))
+}
+
+/// Prints diagnostics on stderr in the human form of SPEC §5.
+pub fn print_diagnostics(g: &Global, diagnostics: &[Diagnostic]) {
+    let color = output::use_color(g.color, output::stderr_is_terminal());
+    let shown: Vec<Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.is_error() || !g.quiet)
+        .cloned()
+        .collect();
+    output::stderr(&render::diagnostics::render(&shown, color));
+}
+
+/// Today's date (UTC) for `future-week` and `init`.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}

@@ -1,0 +1,122 @@
+//! `trustidx score [FILES]`: validate, then score the latest week (or the
+//! period asked for) and print it (SPEC §6, §8).
+
+use chrono::Datelike;
+
+use super::{load, print_diagnostics, today};
+use crate::cli::{Global, ReportFormat, ScoreArgs};
+use crate::diagnostic::{self, Code, Diagnostic, Location, did_you_mean};
+use crate::error::Error;
+use crate::period::PeriodKind;
+use crate::report::{self, ScoreReport, ScoreRequest};
+use crate::score::Status as MetricStatus;
+use crate::week::{Week, day_name};
+use crate::{Status, output, render};
+
+pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
+    let ws = match load(g, &args.data, today())? {
+        Ok(ws) => ws,
+        Err(diags) => return refuse(g, args.format, diags),
+    };
+    let t = &ws.template;
+    if let (Some(date), PeriodKind::Week) = (args.week, args.period)
+        && date.weekday() != t.week_start
+    {
+        let start = Week::containing(date, t.week_start);
+        return Err(Error::Usage(format!(
+            "--week {date} is a {}, but weeks start on {}; did you mean --week {start}?",
+            day_name(date.weekday()),
+            day_name(t.week_start)
+        )));
+    }
+    if let Some(name) = &args.entity
+        && ws.data.entity(name).is_none()
+        && !ws.data.entities.is_empty()
+    {
+        let names = ws.data.entities.iter().filter_map(|e| e.name.as_deref());
+        let hint =
+            did_you_mean(name, names).map_or_else(String::new, |s| format!("; did you mean {s}?"));
+        return Err(Error::Usage(format!(
+            "--entity {name:?}: no such entity in the data{hint}"
+        )));
+    }
+    let request = ScoreRequest {
+        date: args.week,
+        period: args.period,
+        compare: args.compare,
+        entity: args.entity.clone(),
+    };
+    let computed = report::compute(t, &ws.data, &request);
+    let mut diags = ws.diagnostics;
+    let Some((mut report, period, latest)) = computed else {
+        if diags.iter().any(Diagnostic::is_error) {
+            return refuse(g, args.format, diags);
+        }
+        return Err(Error::Usage(match &t.data {
+            Some(h) => format!(
+                "nothing to score: {} has no weeks yet and no data file was given",
+                h.display()
+            ),
+            None => "nothing to score: give a data file (trustidx score week.csv)".to_string(),
+        }));
+    };
+    // Warnings only for the weeks shown; errors from anywhere.
+    let shown = report::shown_weeks(&period, latest);
+    diags.retain(|d| d.is_error() || d.week.is_none_or(|w| shown.contains(&w)));
+    diags.extend(no_reference_warnings(&report));
+    diagnostic::sort(&mut diags);
+    if diagnostic::fails(&diags, args.data.deny_warnings) {
+        return refuse(g, args.format, diags);
+    }
+    if args.format != ReportFormat::Json {
+        print_diagnostics(g, &diags);
+    }
+    report.diagnostics = diags;
+    let color = output::use_color(g.color, output::stdout_is_terminal());
+    let text = match args.format {
+        ReportFormat::Table => render::table::score(t, &report, color, output::width()),
+        ReportFormat::Json => render::json::score(&report),
+        ReportFormat::Csv => render::csv::score(&report),
+        ReportFormat::Markdown => render::markdown::score(t, &report),
+    };
+    output::stdout(&text)?;
+    Ok(Status::Success)
+}
+
+/// A refused run: diagnostics on stderr (or one JSON document), exit 1.
+fn refuse(g: &Global, format: ReportFormat, mut diags: Vec<Diagnostic>) -> Result<Status, Error> {
+    diagnostic::sort(&mut diags);
+    if format == ReportFormat::Json {
+        output::stdout(&render::json::refused(&diags))?;
+    } else {
+        print_diagnostics(g, &diags);
+    }
+    Ok(Status::Invalid)
+}
+
+fn no_reference_warnings(report: &ScoreReport) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for e in &report.entities {
+        for s in &e.stages {
+            for m in s
+                .metrics
+                .iter()
+                .filter(|m| m.status == MetricStatus::NoReference)
+            {
+                let mut d = Diagnostic::warning(
+                    Code::NoReference,
+                    Location::default(),
+                    format!("{} is unscored: its reference ({}) is not above its floor", m.id, m.reference.map_or("none".to_string(), |r| crate::value::format(r, m.unit))),
+                )
+                .with_metric(&m.id)
+                .with_entity(e.entity.as_deref())
+                .with_hint("a baseline of 0 cannot be compared with; set a target or a fixed baseline for this metric");
+                if let Some(w) = report.week {
+                    d = d.with_week(w);
+                }
+                out.push(d);
+            }
+        }
+    }
+    out
+}

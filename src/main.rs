@@ -1,0 +1,22 @@
+//! `trustidx`: parse the command line, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = match trustidx::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match trustidx::run(cli) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(e) => {
+            eprintln!("trustidx: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

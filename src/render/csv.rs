@@ -1,0 +1,128 @@
+//! CSV output (SPEC §8): per-metric rows for one entity, the ranked summary
+//! for several; the template's metrics.
+
+use super::fixed2;
+use crate::report::{ScoreReport, weakest_stage};
+use crate::template::Template;
+
+fn write(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let _ = w.write_record(header);
+    for row in rows {
+        let _ = w.write_record(row);
+    }
+    w.into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+pub fn score(r: &ScoreReport) -> String {
+    if r.entities.len() > 1 {
+        summary(r)
+    } else {
+        per_metric(r)
+    }
+}
+
+fn per_metric(r: &ScoreReport) -> String {
+    let mut rows = Vec::new();
+    for e in &r.entities {
+        for s in &e.stages {
+            for m in &s.metrics {
+                rows.push(vec![
+                    e.entity.clone().unwrap_or_default(),
+                    s.id.clone(),
+                    m.id.clone(),
+                    fixed2(m.value),
+                    fixed2(m.reference),
+                    m.reference_kind
+                        .map(|k| k.as_str().to_string())
+                        .unwrap_or_default(),
+                    fixed2(m.score),
+                    fixed2(m.previous),
+                    fixed2(m.change),
+                    m.status.as_str().to_string(),
+                ]);
+            }
+        }
+    }
+    write(
+        &[
+            "entity",
+            "stage",
+            "metric",
+            "value",
+            "reference",
+            "reference_kind",
+            "score",
+            "previous",
+            "change",
+            "status",
+        ],
+        rows,
+    )
+}
+
+fn summary(r: &ScoreReport) -> String {
+    let rows = r
+        .entities
+        .iter()
+        .map(|e| {
+            vec![
+                e.entity.clone().unwrap_or_default(),
+                fixed2(e.index.score),
+                fixed2(e.index.previous),
+                fixed2(e.index.change),
+                fixed2(e.index.rolling_4w),
+                fixed2(Some(e.index.coverage)),
+                e.index.low_coverage.to_string(),
+                weakest_stage(e).map(|s| s.id.clone()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    write(
+        &[
+            "entity",
+            "index",
+            "previous",
+            "change",
+            "rolling_4w",
+            "coverage",
+            "low_coverage",
+            "weakest_stage",
+        ],
+        rows,
+    )
+}
+
+pub fn metrics(t: &Template) -> String {
+    let rows = t
+        .metrics
+        .iter()
+        .map(|m| {
+            let stage = t
+                .stages
+                .get(m.stage)
+                .map(|s| s.id.clone())
+                .unwrap_or_default();
+            vec![
+                stage,
+                m.id.clone(),
+                m.label.clone(),
+                m.unit.as_str().to_string(),
+                format!("{:?}", m.better).to_lowercase(),
+                format!("{}", m.weight),
+                m.target.map(|v| v.to_string()).unwrap_or_default(),
+                m.how.clone(),
+            ]
+        })
+        .collect();
+    write(
+        &[
+            "stage", "id", "label", "unit", "better", "weight", "target", "how",
+        ],
+        rows,
+    )
+}

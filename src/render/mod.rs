@@ -1,0 +1,150 @@
+//! Renderers: one module per output format, all reading the same report.
+//! Shared number formatting lives here.
+
+pub mod csv;
+pub mod diagnostics;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use crate::report::{MetricReport, ScoreReport};
+use crate::score::Status;
+use crate::value;
+
+/// A score with 1 decimal (tables), empty when absent.
+pub fn score1(v: Option<f64>) -> String {
+    v.map(|v| no_negative_zero(format!("{v:.1}")))
+        .unwrap_or_default()
+}
+
+/// A change with its sign and 1 decimal (`+4.3`, `−2.1`), empty when absent.
+pub fn change1(v: Option<f64>) -> String {
+    match v {
+        Some(v) => {
+            let s = no_negative_zero(format!("{:.1}", v.abs()));
+            if s == "0.0" {
+                "0.0".to_string()
+            } else if v > 0.0 {
+                format!("+{s}")
+            } else {
+                format!("-{s}")
+            }
+        }
+        None => String::new(),
+    }
+}
+
+/// A number with 2 decimals (CSV), empty when absent; never `-0.00`.
+pub fn fixed2(v: Option<f64>) -> String {
+    v.map(|v| no_negative_zero(format!("{v:.2}")))
+        .unwrap_or_default()
+}
+
+fn no_negative_zero(s: String) -> String {
+    if s.starts_with('-') && s.bytes().all(|b| matches!(b, b'-' | b'0' | b'.')) {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// A metric's value in its unit's syntax, or why there is none.
+pub fn value_text(m: &MetricReport) -> String {
+    match (m.value, m.status) {
+        (Some(v), _) => value::format(v, m.unit),
+        (None, Status::NotApplicable) => "n/a".to_string(),
+        (None, _) => "–".to_string(),
+    }
+}
+
+/// The reference in the unit's syntax with its kind (`2m 30s base`).
+pub fn reference_text(m: &MetricReport) -> String {
+    match (m.reference, m.reference_kind) {
+        (Some(r), Some(k)) => format!(
+            "{} {}",
+            value::format(r, m.unit),
+            if k.as_str() == "target" {
+                "target"
+            } else {
+                "base"
+            }
+        ),
+        _ => String::new(),
+    }
+}
+
+/// A short status for tables.
+pub fn status_text(m: &MetricReport) -> String {
+    match (m.status, &m.baseline_progress) {
+        (Status::BuildingBaseline, Some(p)) => format!("building {}/{}", p.have, p.need),
+        (Status::NotApplicable, _) => "n/a".to_string(),
+        (Status::NoReference, _) => "no reference".to_string(),
+        (s, _) => s.as_str().replace('_', " "),
+    }
+}
+
+/// A sparkline of scores: one block per week, `·` where there is none.
+pub fn sparkline(values: &[Option<f64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    let lo = present.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    values
+        .iter()
+        .map(|v| match v {
+            None => '·',
+            Some(_) if hi - lo < 1e-9 => BARS[3],
+            Some(v) => {
+                let k = ((v - lo) / (hi - lo) * 7.0).round().clamp(0.0, 7.0) as usize;
+                BARS.get(k).copied().unwrap_or('?')
+            }
+        })
+        .collect()
+}
+
+/// The heading of a score report: the period and what it is compared with.
+pub fn heading(name: &str, r: &ScoreReport) -> String {
+    let p = &r.period;
+    let what = match p.kind {
+        crate::period::PeriodKind::Week => format!("week {}", p.label),
+        _ => format!("{} {}", serde_plain(&p.kind), p.label),
+    };
+    let partial = if p.partial { " (partial)" } else { "" };
+    if p.compared_label.is_empty() {
+        format!("{name} · {what}{partial}")
+    } else {
+        format!(
+            "{name} · {what}{partial} · compared with {}",
+            p.compared_label
+        )
+    }
+}
+
+fn serde_plain(kind: &crate::period::PeriodKind) -> &'static str {
+    match kind {
+        crate::period::PeriodKind::Week => "week",
+        crate::period::PeriodKind::Month => "month",
+        crate::period::PeriodKind::Quarter => "quarter",
+        crate::period::PeriodKind::Year => "year",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_never_print_negative_zero() {
+        assert_eq!(fixed2(Some(-0.001)), "0.00");
+        assert_eq!(score1(Some(-0.04)), "0.0");
+        assert_eq!(change1(Some(-0.04)), "0.0");
+        assert_eq!(change1(Some(4.26)), "+4.3");
+        assert_eq!(change1(Some(-2.1)), "-2.1");
+        assert_eq!(fixed2(None), "");
+    }
+
+    #[test]
+    fn sparklines_scale_to_their_range() {
+        assert_eq!(sparkline(&[Some(0.0), None, Some(100.0)]), "▁·█");
+    }
+}

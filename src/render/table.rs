@@ -1,0 +1,251 @@
+//! The human table (comfy-table): the score of one entity by stage and
+//! metric, the ranked summary of several, and the metrics list. Tables fit
+//! the terminal width: the sparkline column goes first, then text wraps.
+
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table, TableComponent, presets};
+
+use super::{change1, heading, reference_text, score1, sparkline, status_text, value_text};
+use crate::report::{EntityReport, ScoreReport, weakest_stage};
+use crate::score::Status;
+use crate::template::Template;
+use crate::value;
+
+fn new_table(header: &[&str], color: bool, right: &[usize]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_style(TableComponent::HeaderLines, '─');
+    t.set_style(TableComponent::MiddleHeaderIntersections, '─');
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t.set_header(header.iter().map(Cell::new));
+    for &i in right {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+fn change_cell(v: Option<f64>, color: bool) -> Cell {
+    let cell = Cell::new(change1(v));
+    match v {
+        Some(x) if color && x >= 0.05 => cell.fg(Color::Green),
+        Some(x) if color && x <= -0.05 => cell.fg(Color::Red),
+        _ => cell,
+    }
+}
+
+/// Renders with the widest layout that fits `width`.
+fn fit(build: impl Fn(bool) -> Table, width: Option<usize>) -> String {
+    let wide = build(true);
+    let Some(w) = width else {
+        return wide.to_string();
+    };
+    if wide.lines().all(|l| console_width(&l) <= w) {
+        return wide.to_string();
+    }
+    let mut narrow = build(false);
+    if narrow.lines().any(|l| console_width(&l) > w) {
+        narrow
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+    }
+    narrow.to_string()
+}
+
+fn console_width(line: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in line.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            _ => n += 1,
+        }
+    }
+    n
+}
+
+pub fn score(t: &Template, r: &ScoreReport, color: bool, width: Option<usize>) -> String {
+    let mut out = format!("{}\n", heading(&t.name, r));
+    match r.entities.as_slice() {
+        [one] => out.push_str(&entity(one, color, width)),
+        many => out.push_str(&summary(many, color, width)),
+    }
+    out
+}
+
+fn entity(e: &EntityReport, color: bool, width: Option<usize>) -> String {
+    if let Some(name) = &e.entity {
+        let _ = name;
+    }
+    let build = |with_trend: bool| {
+        let mut header = vec!["metric", "value", "reference", "score", "change"];
+        if with_trend {
+            header.push("last 12 weeks");
+        }
+        header.push("status");
+        let mut table = new_table(&header, color, &[1, 2, 3, 4]);
+        for s in &e.stages {
+            let mut row = vec![
+                Cell::new(&s.label).add_attribute(comfy_table::Attribute::Bold),
+                Cell::new(""),
+                Cell::new(""),
+                Cell::new(score1(s.score)).add_attribute(comfy_table::Attribute::Bold),
+                change_cell(s.change, color),
+            ];
+            if with_trend {
+                row.push(Cell::new(""));
+            }
+            row.push(Cell::new(""));
+            table.add_row(row);
+            for m in &s.metrics {
+                let status = Cell::new(status_text(m));
+                let status = if color && m.status != Status::Scored {
+                    status.fg(Color::DarkGrey)
+                } else {
+                    status
+                };
+                let mut row = vec![
+                    Cell::new(format!("  {}", m.id)),
+                    Cell::new(value_text(m)),
+                    Cell::new(reference_text(m)),
+                    Cell::new(score1(m.score)),
+                    change_cell(m.change, color),
+                ];
+                if with_trend {
+                    row.push(Cell::new(sparkline(&m.trend)));
+                }
+                row.push(status);
+                table.add_row(row);
+            }
+        }
+        table
+    };
+    let mut out = String::new();
+    if let Some(name) = &e.entity {
+        out.push_str(&format!("entity {name}\n"));
+    }
+    out.push_str(&fit(build, width));
+    out.push('\n');
+    out.push_str(&index_line(e, color));
+    out
+}
+
+fn index_line(e: &EntityReport, color: bool) -> String {
+    let i = &e.index;
+    let score = match i.score {
+        Some(s) if color => format!("\x1b[1m{s:.1}\x1b[0m"),
+        Some(s) => format!("{s:.1}"),
+        None => "–".to_string(),
+    };
+    let mut parts = vec![format!("Trust Index {score}")];
+    if i.change.is_some() {
+        parts.push(format!("change {}", change1(i.change)));
+    }
+    if let Some(r) = i.rolling_4w {
+        parts.push(format!("rolling 4w {r:.1}"));
+    }
+    let coverage = format!("coverage {:.0}%", i.coverage * 100.0);
+    parts.push(if i.low_coverage {
+        format!("{coverage} (low coverage)")
+    } else {
+        coverage
+    });
+    format!("{}\n", parts.join(" · "))
+}
+
+fn summary(entities: &[EntityReport], color: bool, width: Option<usize>) -> String {
+    let build = |with_trend: bool| {
+        let mut header = vec![
+            "#",
+            "entity",
+            "index",
+            "change",
+            "coverage",
+            "weakest stage",
+        ];
+        if with_trend {
+            header.insert(4, "last 12 weeks");
+        }
+        let mut table = new_table(&header, color, &[0, 2, 3]);
+        for (rank, e) in entities.iter().enumerate() {
+            let coverage = format!(
+                "{:.0}%{}",
+                e.index.coverage * 100.0,
+                if e.index.low_coverage { " low" } else { "" }
+            );
+            let mut row = vec![
+                Cell::new(rank + 1),
+                Cell::new(e.entity.as_deref().unwrap_or("")),
+                Cell::new(score1(e.index.score)),
+                change_cell(e.index.change, color),
+            ];
+            if with_trend {
+                row.push(Cell::new(sparkline(&e.index.trend)));
+            }
+            row.push(Cell::new(coverage));
+            row.push(Cell::new(
+                weakest_stage(e).map_or(String::new(), |s| s.label.clone()),
+            ));
+            table.add_row(row);
+        }
+        table
+    };
+    let mut out = fit(build, width);
+    out.push('\n');
+    out
+}
+
+pub fn metrics(t: &Template, color: bool, width: Option<usize>) -> String {
+    let build = |with_how: bool| {
+        let mut header = vec!["metric", "label", "unit", "better", "weight", "target"];
+        if with_how {
+            header.push("how to measure");
+        }
+        let mut table = new_table(&header, color, &[4, 5]);
+        for (s, stage) in t.stages.iter().enumerate() {
+            let mut row = vec![
+                Cell::new(format!("{} ({})", stage.label, stage.id))
+                    .add_attribute(comfy_table::Attribute::Bold),
+            ];
+            row.extend((1..header.len()).map(|_| Cell::new("")));
+            table.add_row(row);
+            for m in t.stage_metrics(s).filter_map(|i| t.metrics.get(i)) {
+                let mut row = vec![
+                    Cell::new(format!("  {}", m.id)),
+                    Cell::new(&m.label),
+                    Cell::new(m.unit.as_str()),
+                    Cell::new(format!("{:?}", m.better).to_lowercase()),
+                    Cell::new(format!("{}", m.weight)),
+                    Cell::new(
+                        m.target
+                            .map(|v| value::format(v, m.unit))
+                            .unwrap_or_default(),
+                    ),
+                ];
+                if with_how {
+                    row.push(Cell::new(&m.how));
+                }
+                table.add_row(row);
+            }
+        }
+        table
+    };
+    let mut out = format!("{}\n", t.name);
+    // the how column wraps rather than disappears: it is the point of the list
+    let mut table = build(true);
+    if let Some(w) = width {
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out
+}

@@ -1,0 +1,424 @@
+//! The format-neutral score report: one period, every entity, every stage
+//! and metric with its comparison (SPEC §6 periods and comparisons, §10).
+//! `Serialize` of these types *is* the `trustidx.score.v1` JSON schema;
+//! every renderer reads the same report.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::data::Dataset;
+use crate::diagnostic::Diagnostic;
+use crate::period::{Compare, Period, PeriodKind};
+use crate::score::{EntityScorer, MetricWeek, ReferenceKind, Status, WeekScore};
+use crate::template::{Aggregate, Template};
+use crate::value::Unit;
+use crate::week::Week;
+
+/// How many weekly scores a sparkline shows.
+pub const TREND_WEEKS: usize = 12;
+
+/// What to score.
+#[derive(Debug, Clone)]
+pub struct ScoreRequest {
+    /// `--week`: a date inside the period to show; else the latest week.
+    pub date: Option<NaiveDate>,
+    pub period: PeriodKind,
+    pub compare: Compare,
+    /// `--entity`: only this entity.
+    pub entity: Option<String>,
+}
+
+/// The whole `score` result.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreReport {
+    /// Always `trustidx.score.v1`.
+    pub schema: &'static str,
+    /// The week shown: the latest week of the period that has data.
+    pub week: Option<Week>,
+    pub period: PeriodInfo,
+    /// Every entity, best index first (no index last), then by name.
+    pub entities: Vec<EntityReport>,
+    /// Problems found (warnings for the weeks shown; errors anywhere).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodInfo {
+    /// `week`, `month`, `quarter` or `year`.
+    pub kind: PeriodKind,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// A week of the period starts after the latest week, or before the first.
+    pub partial: bool,
+    /// The period compared with (previous, or a year earlier).
+    #[serde(skip)]
+    pub compared_label: String,
+    #[serde(skip)]
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntityReport {
+    /// `null` when the data has no entity column.
+    pub entity: Option<String>,
+    pub index: IndexReport,
+    pub stages: Vec<StageReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexReport {
+    /// The Trust Index: the weight-averaged stage scores.
+    pub score: Option<f64>,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    /// Mean index of the 4 weeks ending at the period's last week with data.
+    pub rolling_4w: Option<f64>,
+    /// Σ weight of scored metrics / Σ weight of all metrics (0–1).
+    pub coverage: f64,
+    pub low_coverage: bool,
+    /// The index of the last 12 weeks, oldest first.
+    pub trend: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageReport {
+    pub id: String,
+    pub label: String,
+    pub score: Option<f64>,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    pub metrics: Vec<MetricReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineProgress {
+    pub have: usize,
+    pub need: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricReport {
+    pub id: String,
+    pub label: String,
+    pub unit: Unit,
+    /// Canonical value (seconds, percent points, days...); null when missing or n/a.
+    pub value: Option<f64>,
+    pub previous_value: Option<f64>,
+    pub value_change_pct: Option<f64>,
+    pub reference: Option<f64>,
+    pub reference_kind: Option<ReferenceKind>,
+    pub score: Option<f64>,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    pub status: Status,
+    pub baseline_progress: Option<BaselineProgress>,
+    /// The metric's last 12 weekly scores, oldest first.
+    pub trend: Vec<Option<f64>>,
+}
+
+/// A period's scores for one entity.
+struct PeriodScore {
+    index: Option<f64>,
+    stages: Vec<Option<f64>>,
+    metric_scores: Vec<Option<f64>>,
+    values: Vec<Option<f64>>,
+    coverage: f64,
+    /// The metrics of the period's latest week with a row (else its last week).
+    meta: Vec<MetricWeek>,
+    /// The week `rolling_4w` is taken at.
+    anchor: Option<Week>,
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+fn diff(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    Some(a? - b?)
+}
+
+fn period_score(
+    t: &Template,
+    scorer: &EntityScorer<'_>,
+    period: &Period,
+    latest: Week,
+) -> PeriodScore {
+    let weeks: Vec<WeekScore> = period
+        .weeks()
+        .into_iter()
+        .filter(|w| *w <= latest)
+        .map(|w| scorer.week(w))
+        .collect();
+    let n = t.metrics.len();
+    let first = scorer.first_week();
+    let coverage = mean(
+        weeks
+            .iter()
+            .filter(|w| first.is_some_and(|f| w.week >= f))
+            .map(|w| w.coverage),
+    )
+    .unwrap_or(0.0);
+    let with_row = weeks.iter().rev().find(|w| w.has_row);
+    let meta_week = with_row.or(weeks.last());
+    let meta = match meta_week {
+        Some(w) => w.metrics.clone(),
+        None => {
+            let last = period.weeks().last().copied().unwrap_or(latest);
+            scorer.week(last).metrics
+        }
+    };
+    let mut values: Vec<Option<f64>> = (0..n)
+        .map(|m| {
+            let vals: Vec<f64> = weeks
+                .iter()
+                .filter_map(|w| w.metrics.get(m).and_then(|x| x.value))
+                .collect();
+            match t.metrics[m].aggregate {
+                Aggregate::Sum => (!vals.is_empty()).then(|| vals.iter().sum()),
+                Aggregate::Mean => mean(vals.iter().copied()),
+                Aggregate::Last => vals.last().copied(),
+            }
+        })
+        .collect();
+    if period.kind != PeriodKind::Week {
+        let inputs = values.clone();
+        for (m, metric) in t.metrics.iter().enumerate() {
+            if let Some(f) = &metric.formula {
+                let get = |id: &str| {
+                    t.metric_index(id)
+                        .and_then(|i| inputs.get(i).copied().flatten())
+                };
+                values[m] = match f.eval(&get) {
+                    crate::formula::Eval::Value(v) if v.is_finite() => Some(v),
+                    _ => None,
+                };
+            }
+        }
+    }
+    PeriodScore {
+        index: mean(weeks.iter().filter_map(|w| w.index)),
+        stages: (0..t.stages.len())
+            .map(|s| {
+                mean(
+                    weeks
+                        .iter()
+                        .filter_map(|w| w.stages.get(s).copied().flatten()),
+                )
+            })
+            .collect(),
+        metric_scores: (0..n)
+            .map(|m| {
+                mean(
+                    weeks
+                        .iter()
+                        .filter_map(|w| w.metrics.get(m).and_then(|x| x.score)),
+                )
+            })
+            .collect(),
+        values,
+        coverage,
+        meta,
+        anchor: with_row
+            .map(|w| w.week)
+            .or_else(|| meta_week.map(|w| w.week)),
+    }
+}
+
+/// The 12 weekly values of `f` ending at `end`, oldest first.
+fn trend(
+    scorer: &EntityScorer<'_>,
+    end: Week,
+    f: impl Fn(&WeekScore) -> Option<f64>,
+) -> Vec<Option<f64>> {
+    (0..TREND_WEEKS as i64)
+        .rev()
+        .map(|k| {
+            end.plus_weeks(-k)
+                .map(|w| f(&scorer.week(w)))
+                .unwrap_or(None)
+        })
+        .collect()
+}
+
+fn entity_report(
+    t: &Template,
+    scorer: &EntityScorer<'_>,
+    period: &Period,
+    compared: Option<&Period>,
+    latest: Week,
+) -> EntityReport {
+    let now = period_score(t, scorer, period, latest);
+    let before = compared.map(|p| period_score(t, scorer, p, latest));
+    let anchor = now.anchor.unwrap_or(latest);
+    let rolling = mean(
+        (0..4)
+            .filter_map(|k| anchor.plus_weeks(-k))
+            .filter_map(|w| scorer.week(w).index),
+    );
+    let trend_end = anchor;
+    let index = IndexReport {
+        score: now.index,
+        previous: before.as_ref().and_then(|b| b.index),
+        change: diff(now.index, before.as_ref().and_then(|b| b.index)),
+        rolling_4w: rolling,
+        coverage: now.coverage,
+        low_coverage: now.coverage < t.scoring.min_coverage,
+        trend: trend(scorer, trend_end, |w| w.index),
+    };
+    let stages = t
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(s, stage)| {
+            let prev = before
+                .as_ref()
+                .and_then(|b| b.stages.get(s).copied().flatten());
+            let score = now.stages.get(s).copied().flatten();
+            StageReport {
+                id: stage.id.clone(),
+                label: stage.label.clone(),
+                score,
+                previous: prev,
+                change: diff(score, prev),
+                metrics: t
+                    .stage_metrics(s)
+                    .map(|m| metric_report(t, scorer, &now, before.as_ref(), m, trend_end))
+                    .collect(),
+            }
+        })
+        .collect();
+    EntityReport {
+        entity: scorer.data().name.clone(),
+        index,
+        stages,
+    }
+}
+
+fn metric_report(
+    t: &Template,
+    scorer: &EntityScorer<'_>,
+    now: &PeriodScore,
+    before: Option<&PeriodScore>,
+    m: usize,
+    trend_end: Week,
+) -> MetricReport {
+    let metric = &t.metrics[m];
+    let meta = now.meta[m];
+    let value = now.values[m];
+    let previous_value = before.and_then(|b| b.values[m]);
+    let score = now.metric_scores[m];
+    let previous = before.and_then(|b| b.metric_scores[m]);
+    MetricReport {
+        id: metric.id.clone(),
+        label: metric.label.clone(),
+        unit: metric.unit,
+        value,
+        previous_value,
+        value_change_pct: match (value, previous_value) {
+            (Some(v), Some(p)) if p != 0.0 => Some((v - p) / p.abs() * 100.0),
+            _ => None,
+        },
+        reference: meta.reference,
+        reference_kind: meta.kind,
+        score,
+        previous,
+        change: diff(score, previous),
+        status: meta.status,
+        baseline_progress: match (meta.status, meta.progress) {
+            (Status::BuildingBaseline, Some((have, need))) => Some(BaselineProgress { have, need }),
+            _ => None,
+        },
+        trend: trend(scorer, trend_end, |w| {
+            w.metrics.get(m).and_then(|x| x.score)
+        }),
+    }
+}
+
+/// The entity ranking every output uses: index descending (no index last), then name.
+pub fn rank(entities: &mut [EntityReport]) {
+    entities.sort_by(|a, b| {
+        let key = |e: &EntityReport| e.index.score.map(|s| -s);
+        match (key(a), key(b)) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then_with(|| a.entity.cmp(&b.entity))
+    });
+}
+
+/// The stage with the lowest score among those that have one (ties: the
+/// first in template order).
+pub fn weakest_stage(e: &EntityReport) -> Option<&StageReport> {
+    e.stages
+        .iter()
+        .filter(|s| s.score.is_some())
+        .fold(None, |best: Option<&StageReport>, s| match best {
+            Some(b) if b.score <= s.score => Some(b),
+            _ => Some(s),
+        })
+}
+
+/// The weeks a `score` run shows, for filtering warnings: the period's
+/// weeks and the 12 sparkline weeks before its end.
+pub fn shown_weeks(period: &Period, latest: Week) -> Vec<Week> {
+    let mut weeks = period.weeks();
+    let end = weeks
+        .iter()
+        .rev()
+        .find(|w| **w <= latest)
+        .copied()
+        .unwrap_or(latest);
+    weeks.extend((1..TREND_WEEKS as i64).filter_map(|k| end.plus_weeks(-k)));
+    weeks
+}
+
+/// Scores a dataset for the request; `None` when there is no week to score.
+pub fn compute(
+    t: &Template,
+    data: &Dataset,
+    req: &ScoreRequest,
+) -> Option<(ScoreReport, Period, Week)> {
+    let latest = data.latest_week()?;
+    let date = req.date.unwrap_or(latest.start());
+    let period = Period::containing(req.period, date, t.week_start)?;
+    let compared = period.compared(req.compare);
+    let selected: Vec<_> = data
+        .entities
+        .iter()
+        .filter(|e| {
+            req.entity
+                .as_deref()
+                .is_none_or(|name| e.name.as_deref() == Some(name))
+        })
+        .collect();
+    let scorers: Vec<EntityScorer<'_>> = selected.iter().map(|e| EntityScorer::new(t, e)).collect();
+    let first = scorers.iter().filter_map(EntityScorer::first_week).min();
+    let week_in_period = period.weeks().into_iter().rev().find(|w| *w <= latest);
+    let partial = period
+        .weeks()
+        .iter()
+        .any(|w| *w > latest || first.is_some_and(|f| *w < f));
+    let mut entities: Vec<EntityReport> = scorers
+        .iter()
+        .map(|s| entity_report(t, s, &period, compared.as_ref(), latest))
+        .collect();
+    rank(&mut entities);
+    let report = ScoreReport {
+        schema: "trustidx.score.v1",
+        week: week_in_period.or(period.weeks().first().copied()),
+        period: PeriodInfo {
+            kind: period.kind,
+            start: period.start,
+            end: period.end,
+            partial,
+            compared_label: compared.map(|p| p.label()).unwrap_or_default(),
+            label: period.label(),
+        },
+        entities,
+        diagnostics: Vec::new(),
+    };
+    Some((report, period, latest))
+}
