@@ -126,7 +126,9 @@ fn outliers(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagno
             let Some(med) = median(&mut previous) else {
                 continue;
             };
-            if med <= 0.0 || !(*v > 5.0 * med || *v < med / 5.0) {
+            // relative to the floor, so an NPS near 0 is not "5× its median"
+            let (x, typical_above_floor) = (*v - metric.floor, med - metric.floor);
+            if typical_above_floor <= 0.0 || !(x > 5.0 * typical_above_floor || x < typical_above_floor / 5.0) {
                 continue;
             }
             let (shown, typical) = (

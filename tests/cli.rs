@@ -1,0 +1,14 @@
+//! The one integration test binary: the real `trustidx` on files in
+//! `tests/fixtures/`.
+
+#[path = "cli/common.rs"]
+mod common;
+
+#[path = "cli/commands.rs"]
+mod commands;
+
+#[path = "cli/bad_inputs.rs"]
+mod bad_inputs;
+
+#[path = "cli/scoring.rs"]
+mod scoring;
