@@ -12,3 +12,6 @@ mod bad_inputs;
 
 #[path = "cli/scoring.rs"]
 mod scoring;
+
+#[path = "cli/properties.rs"]
+mod properties;
