@@ -144,7 +144,7 @@ fn period_score(
     period: &Period,
     latest: Week,
 ) -> PeriodScore {
-    let weeks: Vec<WeekScore> = period
+    let weeks: Vec<std::rc::Rc<WeekScore>> = period
         .weeks()
         .into_iter()
         .filter(|w| *w <= latest)
@@ -165,7 +165,7 @@ fn period_score(
         Some(w) => w.metrics.clone(),
         None => {
             let last = period.weeks().last().copied().unwrap_or(latest);
-            scorer.week(last).metrics
+            scorer.week(last).metrics.clone()
         }
     };
     let mut values: Vec<Option<f64>> = (0..n)

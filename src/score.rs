@@ -4,6 +4,10 @@
 //! `EntityScorer::week` scores one entity in one week; periods and
 //! comparisons (`period.rs`, `report.rs`) are built from these weeks.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use crate::data::{CellValue, EntityData};
@@ -94,6 +98,9 @@ pub struct EntityScorer<'a> {
     series: Vec<Vec<(Week, f64)>>,
     /// Per metric (`first` baselines): the baseline and the week it exists from.
     first: Vec<Option<(f64, Week)>>,
+    /// Weeks already scored: periods, comparisons and sparklines ask for
+    /// the same weeks many times.
+    cache: RefCell<HashMap<Week, Rc<WeekScore>>>,
 }
 
 impl<'a> EntityScorer<'a> {
@@ -123,6 +130,7 @@ impl<'a> EntityScorer<'a> {
             data,
             series,
             first,
+            cache: RefCell::new(HashMap::new()),
         }
     }
 
@@ -238,7 +246,16 @@ impl<'a> EntityScorer<'a> {
     }
 
     /// Scores every metric, stage and the index at week `w` (SPEC §6.6–6.8).
-    pub fn week(&self, w: Week) -> WeekScore {
+    pub fn week(&self, w: Week) -> Rc<WeekScore> {
+        if let Some(hit) = self.cache.borrow().get(&w) {
+            return Rc::clone(hit);
+        }
+        let score = Rc::new(self.compute_week(w));
+        self.cache.borrow_mut().insert(w, Rc::clone(&score));
+        score
+    }
+
+    fn compute_week(&self, w: Week) -> WeekScore {
         let t = self.template;
         let metrics: Vec<MetricWeek> = (0..t.metrics.len()).map(|m| self.metric(m, w)).collect();
         let mut num = vec![0.0; t.stages.len()];

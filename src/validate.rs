@@ -128,7 +128,9 @@ fn outliers(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagno
             };
             // relative to the floor, so an NPS near 0 is not "5× its median"
             let (x, typical_above_floor) = (*v - metric.floor, med - metric.floor);
-            if typical_above_floor <= 0.0 || !(x > 5.0 * typical_above_floor || x < typical_above_floor / 5.0) {
+            if typical_above_floor <= 0.0
+                || !(x > 5.0 * typical_above_floor || x < typical_above_floor / 5.0)
+            {
                 continue;
             }
             let (shown, typical) = (

@@ -225,12 +225,14 @@ impl Context<'_> {
             Ok(Parsed::NotApplicable) => CellValue::NotApplicable,
             Ok(Parsed::Value(v)) => {
                 if let Some(why) = value::check_range(v, m.unit, m.min, m.max) {
-                    return Err(Box::new(with_context(Diagnostic::error(
-                        Code::OutOfRange,
-                        loc,
-                        format!("{} = {shown} {why}", m.id),
-                    ))
-                    .with_hint(range_hint(m))));
+                    return Err(Box::new(
+                        with_context(Diagnostic::error(
+                            Code::OutOfRange,
+                            loc,
+                            format!("{} = {shown} {why}", m.id),
+                        ))
+                        .with_hint(range_hint(m)),
+                    ));
                 }
                 CellValue::Value(v)
             }
@@ -243,15 +245,17 @@ impl Context<'_> {
                 .with_hint("fix the formula in the sheet and export again, or leave the cell empty (not tracked) or n/a")));
             }
             Err(ValueError::Invalid(why)) => {
-                return Err(Box::new(with_context(Diagnostic::error(
-                    Code::InvalidValue,
-                    loc,
-                    format!("{} = {shown} is not a valid {}: {why}", m.id, m.unit),
-                ))
-                .with_hint(format!(
-                    "write {}; leave it empty if not tracked, or n/a",
-                    m.unit.syntax()
-                ))));
+                return Err(Box::new(
+                    with_context(Diagnostic::error(
+                        Code::InvalidValue,
+                        loc,
+                        format!("{} = {shown} is not a valid {}: {why}", m.id, m.unit),
+                    ))
+                    .with_hint(format!(
+                        "write {}; leave it empty if not tracked, or n/a",
+                        m.unit.syntax()
+                    )),
+                ));
             }
         };
         Ok(Some(Cell { value, origin }))
