@@ -203,49 +203,54 @@ fn summary(entities: &[EntityReport], color: bool, width: Option<usize>) -> Stri
 }
 
 pub fn metrics(t: &Template, color: bool, width: Option<usize>) -> String {
-    let build = |with_how: bool| {
-        let mut header = vec!["metric", "label", "unit", "better", "weight", "target"];
-        if with_how {
-            header.push("how to measure");
+    let mut out = format!(
+        "{} · {} metrics in {} stages\n",
+        t.name,
+        t.metrics.len(),
+        t.stages.len()
+    );
+    for (s, stage) in t.stages.iter().enumerate() {
+        out.push_str(&format!(
+            "\n{} ({}, weight {})\n",
+            stage.label, stage.id, stage.weight
+        ));
+        let with_target = t.metrics.iter().any(|m| m.target.is_some());
+        let mut header = vec!["metric", "unit", "better", "weight"];
+        if with_target {
+            header.push("target");
         }
-        let mut table = new_table(&header, color, &[4, 5]);
-        for (s, stage) in t.stages.iter().enumerate() {
+        header.push("how to measure");
+        let mut table = new_table(&header, color, &[3, 4]);
+        for m in t.stage_metrics(s).filter_map(|i| t.metrics.get(i)) {
             let mut row = vec![
-                Cell::new(format!("{} ({})", stage.label, stage.id))
-                    .add_attribute(comfy_table::Attribute::Bold),
+                Cell::new(&m.id),
+                Cell::new(m.unit.as_str()),
+                Cell::new(format!("{:?}", m.better).to_lowercase()),
+                Cell::new(format!("{}", m.weight)),
             ];
-            row.extend((1..header.len()).map(|_| Cell::new("")));
+            if with_target {
+                row.push(Cell::new(
+                    m.target
+                        .map(|v| value::format(v, m.unit))
+                        .unwrap_or_default(),
+                ));
+            }
+            row.push(Cell::new(&m.how));
             table.add_row(row);
-            for m in t.stage_metrics(s).filter_map(|i| t.metrics.get(i)) {
-                let mut row = vec![
-                    Cell::new(format!("  {}", m.id)),
-                    Cell::new(&m.label),
-                    Cell::new(m.unit.as_str()),
-                    Cell::new(format!("{:?}", m.better).to_lowercase()),
-                    Cell::new(format!("{}", m.weight)),
-                    Cell::new(
-                        m.target
-                            .map(|v| value::format(v, m.unit))
-                            .unwrap_or_default(),
-                    ),
-                ];
-                if with_how {
-                    row.push(Cell::new(&m.how));
-                }
-                table.add_row(row);
+        }
+        // only the how column wraps: ids and numbers stay whole
+        for i in 0..header.len() - 1 {
+            if let Some(c) = table.column_mut(i) {
+                c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
             }
         }
-        table
-    };
-    let mut out = format!("{}\n", t.name);
-    // the how column wraps rather than disappears: it is the point of the list
-    let mut table = build(true);
-    if let Some(w) = width {
-        table
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+        if let Some(w) = width {
+            table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+        }
+        out.push_str(&table.to_string());
+        out.push('\n');
     }
-    out.push_str(&table.to_string());
-    out.push('\n');
     out
 }
