@@ -220,7 +220,8 @@ pub fn metrics(t: &Template, color: bool, width: Option<usize>) -> String {
             header.push("target");
         }
         header.push("how to measure");
-        let mut table = new_table(&header, color, &[3, 4]);
+        let right: &[usize] = if with_target { &[3, 4] } else { &[3] };
+        let mut table = new_table(&header, color, right);
         for m in t.stage_metrics(s).filter_map(|i| t.metrics.get(i)) {
             let mut row = vec![
                 Cell::new(&m.id),
