@@ -63,6 +63,11 @@ pub enum Command {
         after_help = "Examples:\n  trustidx score week.csv\n  trustidx score --period month --compare year --format json"
     )]
     Score(ScoreArgs),
+    /// The spreadsheet view: one column per period, rows for the index, stages and metrics
+    #[command(
+        after_help = "Examples:\n  trustidx report --period month --last 6\n  trustidx report --metrics --format csv > trust-index-weeks.csv"
+    )]
+    Report(ReportArgs),
     /// List the template's metrics by stage, with how to measure each
     #[command(
         after_help = "Examples:\n  trustidx metrics\n  trustidx metrics --preset inbound --format csv"
@@ -140,6 +145,32 @@ pub struct ScoreArgs {
     /// Show only this entity
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
+    /// Exit 3 when the Trust Index is below X
+    #[arg(long, value_name = "X", value_parser = parse_threshold)]
+    pub alert_below: Option<f64>,
+    /// Exit 3 when the Trust Index fell by P points or more against the comparison period
+    #[arg(long, value_name = "P", value_parser = parse_threshold)]
+    pub alert_drop: Option<f64>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Period of each column
+    #[arg(long, value_enum, default_value_t = PeriodKind::Week)]
+    pub period: PeriodKind,
+    /// Only the K latest periods
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub last: Option<u32>,
+    /// Add a row per metric with its period value
+    #[arg(long)]
+    pub metrics: bool,
+    /// Show only this entity
+    #[arg(long, value_name = "NAME")]
+    pub entity: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
 }
@@ -153,6 +184,13 @@ pub struct MetricsArgs {
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{text:?} is not a number of points (0 or more)")),
+    }
 }
 
 fn parse_delimiter(text: &str) -> Result<u8, String> {

@@ -13,6 +13,7 @@ pub mod data;
 pub mod diagnostic;
 pub mod error;
 pub mod formula;
+pub mod grid;
 pub mod input;
 pub mod output;
 pub mod period;
@@ -33,6 +34,8 @@ pub enum Status {
     Success,
     /// Exit 1: invalid data or template; diagnostics were printed.
     Invalid,
+    /// Exit 3: an alert threshold was crossed (results were printed).
+    Alert,
 }
 
 impl Status {
@@ -40,6 +43,7 @@ impl Status {
         match self {
             Status::Success => 0,
             Status::Invalid => 1,
+            Status::Alert => 3,
         }
     }
 }

@@ -40,6 +40,63 @@ pub struct ScoreReport {
     pub entities: Vec<EntityReport>,
     /// Problems found (warnings for the weeks shown; errors anywhere).
     pub diagnostics: Vec<Diagnostic>,
+    /// Thresholds crossed (`--alert-below`, `--alert-drop`); empty when none.
+    pub alerts: Vec<Alert>,
+}
+
+/// What kind of threshold an alert crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    /// The index is below `--alert-below`.
+    Below,
+    /// The index fell by `--alert-drop` points or more.
+    Drop,
+}
+
+/// A crossed threshold (SPEC §8 alerts).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub entity: Option<String>,
+    pub kind: AlertKind,
+    pub threshold: f64,
+    /// The index for `below`, the change for `drop`.
+    pub value: f64,
+}
+
+/// The thresholds of `--alert-below X` and `--alert-drop P`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AlertRules {
+    pub below: Option<f64>,
+    pub drop: Option<f64>,
+}
+
+/// Every threshold crossed, in ranking order.
+pub fn alerts(entities: &[EntityReport], rules: AlertRules) -> Vec<Alert> {
+    let mut out = Vec::new();
+    for e in entities {
+        if let (Some(x), Some(index)) = (rules.below, e.index.score)
+            && index < x
+        {
+            out.push(Alert {
+                entity: e.entity.clone(),
+                kind: AlertKind::Below,
+                threshold: x,
+                value: index,
+            });
+        }
+        if let (Some(p), Some(change)) = (rules.drop, e.index.change)
+            && change <= -p
+        {
+            out.push(Alert {
+                entity: e.entity.clone(),
+                kind: AlertKind::Drop,
+                threshold: p,
+                value: change,
+            });
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -117,12 +174,12 @@ pub struct MetricReport {
 }
 
 /// A period's scores for one entity.
-struct PeriodScore {
-    index: Option<f64>,
-    stages: Vec<Option<f64>>,
-    metric_scores: Vec<Option<f64>>,
-    values: Vec<Option<f64>>,
-    coverage: f64,
+pub struct PeriodScore {
+    pub index: Option<f64>,
+    pub stages: Vec<Option<f64>>,
+    pub metric_scores: Vec<Option<f64>>,
+    pub values: Vec<Option<f64>>,
+    pub coverage: f64,
     /// The metrics of the period's latest week with a row (else its last week).
     meta: Vec<MetricWeek>,
     /// The week `rolling_4w` is taken at.
@@ -138,7 +195,9 @@ fn diff(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(a? - b?)
 }
 
-fn period_score(
+/// Scores one entity over one period (SPEC §6 periods): means of the weekly
+/// scores, values by each metric's aggregate.
+pub fn period_score(
     t: &Template,
     scorer: &EntityScorer<'_>,
     period: &Period,
@@ -419,6 +478,7 @@ pub fn compute(
         },
         entities,
         diagnostics: Vec::new(),
+        alerts: Vec::new(),
     };
     Some((report, period, latest))
 }

@@ -4,6 +4,7 @@
 
 mod init;
 mod metrics;
+mod report;
 mod score;
 mod validate;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Init(args) => init::run(g, args),
         Command::Validate(args) => validate::run(g, args),
         Command::Score(args) => score::run(g, args),
+        Command::Report(args) => report::run(g, args),
         Command::Metrics(args) => metrics::run(g, args),
     }
 }
@@ -123,6 +125,20 @@ pub fn print_diagnostics(g: &Global, diagnostics: &[Diagnostic]) {
         .cloned()
         .collect();
     output::stderr(&render::diagnostics::render(&shown, color));
+}
+
+/// A usage error for an `--entity` the data does not have, with a suggestion.
+pub fn check_entity(data: &Dataset, entity: Option<&str>) -> Result<(), Error> {
+    let Some(name) = entity else { return Ok(()) };
+    if data.entity(name).is_some() || data.entities.is_empty() {
+        return Ok(());
+    }
+    let names = data.entities.iter().filter_map(|e| e.name.as_deref());
+    let hint = crate::diagnostic::did_you_mean(name, names)
+        .map_or_else(String::new, |s| format!("; did you mean {s}?"));
+    Err(Error::Usage(format!(
+        "--entity {name:?}: no such entity in the data{hint}"
+    )))
 }
 
 /// Today's date (UTC) for `future-week` and `init`.

@@ -5,10 +5,10 @@ use chrono::Datelike;
 
 use super::{load, print_diagnostics, today};
 use crate::cli::{Global, ReportFormat, ScoreArgs};
-use crate::diagnostic::{self, Code, Diagnostic, Location, did_you_mean};
+use crate::diagnostic::{self, Code, Diagnostic, Location};
 use crate::error::Error;
 use crate::period::PeriodKind;
-use crate::report::{self, ScoreReport, ScoreRequest};
+use crate::report::{self, AlertRules, ScoreReport, ScoreRequest};
 use crate::score::Status as MetricStatus;
 use crate::week::{Week, day_name};
 use crate::{Status, output, render};
@@ -29,17 +29,7 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
             day_name(t.week_start)
         )));
     }
-    if let Some(name) = &args.entity
-        && ws.data.entity(name).is_none()
-        && !ws.data.entities.is_empty()
-    {
-        let names = ws.data.entities.iter().filter_map(|e| e.name.as_deref());
-        let hint =
-            did_you_mean(name, names).map_or_else(String::new, |s| format!("; did you mean {s}?"));
-        return Err(Error::Usage(format!(
-            "--entity {name:?}: no such entity in the data{hint}"
-        )));
-    }
+    super::check_entity(&ws.data, args.entity.as_deref())?;
     let request = ScoreRequest {
         date: args.week,
         period: args.period,
@@ -72,6 +62,13 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
         print_diagnostics(g, &diags);
     }
     report.diagnostics = diags;
+    report.alerts = report::alerts(
+        &report.entities,
+        AlertRules {
+            below: args.alert_below,
+            drop: args.alert_drop,
+        },
+    );
     let color = output::use_color(g.color, output::stdout_is_terminal());
     let text = match args.format {
         ReportFormat::Table => render::table::score(t, &report, color, output::width()),
@@ -80,7 +77,11 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
         ReportFormat::Markdown => render::markdown::score(t, &report),
     };
     output::stdout(&text)?;
-    Ok(Status::Success)
+    if report.alerts.is_empty() {
+        return Ok(Status::Success);
+    }
+    output::stderr(&render::alerts(&report.alerts));
+    Ok(Status::Alert)
 }
 
 /// A refused run: diagnostics on stderr (or one JSON document), exit 1.

@@ -126,3 +126,19 @@ pub fn metrics(t: &Template) -> String {
         rows,
     )
 }
+
+/// `report --format csv`: `row,<period labels>`, 2 decimals, empty when absent.
+pub fn grid(g: &crate::grid::Grid) -> String {
+    let mut header = vec!["row"];
+    header.extend(g.columns.iter().map(String::as_str));
+    let rows = g
+        .rows
+        .iter()
+        .map(|r| {
+            std::iter::once(r.row.clone())
+                .chain(r.values.iter().map(|v| fixed2(*v)))
+                .collect()
+        })
+        .collect();
+    write(&header, rows)
+}

@@ -65,3 +65,8 @@ pub fn metrics(t: &Template) -> String {
         .collect();
     pretty(&json!({"schema": "trustidx.metrics.v1", "name": t.name, "stages": stages}))
 }
+
+/// `report --format json`: the grid (`trustidx.report.v1`).
+pub fn grid(g: &crate::grid::Grid) -> String {
+    pretty(g)
+}

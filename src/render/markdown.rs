@@ -135,3 +135,26 @@ pub fn metrics(t: &Template) -> String {
     ));
     out
 }
+
+/// `report --format markdown`.
+pub fn grid(t: &Template, g: &crate::grid::Grid) -> String {
+    let mut out = format!(
+        "## {} by {}\n\n",
+        t.name,
+        format!("{:?}", g.period).to_lowercase()
+    );
+    let mut header = vec![""];
+    header.extend(g.columns.iter().map(String::as_str));
+    let right: Vec<usize> = (1..header.len()).collect();
+    let rows: Vec<Vec<String>> = g
+        .rows
+        .iter()
+        .map(|r| {
+            std::iter::once(r.label.clone())
+                .chain(r.values.iter().map(|v| super::grid_cell(r.kind, *v)))
+                .collect()
+        })
+        .collect();
+    out.push_str(&table(&header, &right, &rows));
+    out
+}

@@ -11,6 +11,31 @@ use crate::report::{MetricReport, ScoreReport};
 use crate::score::Status;
 use crate::value;
 
+/// One line per crossed threshold, for stderr (and the mail cron sends).
+pub fn alerts(alerts: &[crate::report::Alert]) -> String {
+    use crate::report::AlertKind;
+    let mut out = String::new();
+    for a in alerts {
+        let who = a
+            .entity
+            .as_deref()
+            .map_or_else(String::new, |e| format!(" for {e}"));
+        let line = match a.kind {
+            AlertKind::Below => format!(
+                "alert: the Trust Index{who} is {:.1}, below {}",
+                a.value, a.threshold
+            ),
+            AlertKind::Drop => format!(
+                "alert: the Trust Index{who} fell by {:.1} points (threshold {})",
+                -a.value, a.threshold
+            ),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 /// A score with 1 decimal (tables), empty when absent.
 pub fn score1(v: Option<f64>) -> String {
     v.map(|v| no_negative_zero(format!("{v:.1}")))
@@ -80,6 +105,18 @@ pub fn status_text(m: &MetricReport) -> String {
         (Status::NotApplicable, _) => "n/a".to_string(),
         (Status::NoReference, _) => "no reference".to_string(),
         (s, _) => s.as_str().replace('_', " "),
+    }
+}
+
+/// A grid cell as a table shows it: scores with 1 decimal, changes signed,
+/// metric values in their unit's syntax.
+pub fn grid_cell(kind: crate::grid::RowKind, v: Option<f64>) -> String {
+    use crate::grid::RowKind;
+    match (kind, v) {
+        (_, None) => String::new(),
+        (RowKind::Change, v) => change1(v),
+        (RowKind::Metric(unit), Some(x)) => value::format(x, unit),
+        (_, v) => score1(v),
     }
 }
 

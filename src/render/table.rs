@@ -255,3 +255,46 @@ pub fn metrics(t: &Template, color: bool, width: Option<usize>) -> String {
     }
     out
 }
+
+/// The report grid; the oldest columns are dropped until it fits `width`.
+pub fn grid(t: &Template, g: &crate::grid::Grid, color: bool, width: Option<usize>) -> String {
+    let build = |skip: usize| {
+        let mut header = vec![""];
+        header.extend(g.columns.iter().skip(skip).map(String::as_str));
+        let right: Vec<usize> = (1..header.len()).collect();
+        let mut table = new_table(&header, color, &right);
+        for r in &g.rows {
+            let mut row = vec![Cell::new(&r.label)];
+            row.extend(r.values.iter().skip(skip).map(|v| {
+                if r.kind == crate::grid::RowKind::Change {
+                    change_cell(*v, color)
+                } else {
+                    Cell::new(super::grid_cell(r.kind, *v))
+                }
+            }));
+            table.add_row(row);
+        }
+        table
+    };
+    let mut skip = 0;
+    let mut table = build(skip);
+    while let Some(w) = width {
+        if skip + 1 >= g.columns.len() || table.lines().all(|l| console_width(&l) <= w) {
+            break;
+        }
+        skip += 1;
+        table = build(skip);
+    }
+    let mut out = format!("{} by {}", t.name, format!("{:?}", g.period).to_lowercase());
+    if skip > 0 {
+        out.push_str(&format!(" (the {skip} oldest columns do not fit)"));
+    }
+    out.push('\n');
+    if g.columns.is_empty() {
+        out.push_str("no data yet\n");
+        return out;
+    }
+    out.push_str(&table.to_string());
+    out.push('\n');
+    out
+}
