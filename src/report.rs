@@ -309,7 +309,12 @@ fn entity_report(
 ) -> EntityReport {
     let now = period_score(t, scorer, period, latest);
     let before = compared.map(|p| period_score(t, scorer, p, latest));
-    let anchor = now.anchor.unwrap_or(latest);
+    // a week is its own anchor, with data or not (SPEC §8 rolling_4w);
+    // longer periods anchor at their last week with data
+    let anchor = match (period.kind, period.weeks().first()) {
+        (PeriodKind::Week, Some(w)) => *w,
+        _ => now.anchor.unwrap_or(latest),
+    };
     let rolling = mean(
         (0..4)
             .filter_map(|k| anchor.plus_weeks(-k))

@@ -387,7 +387,9 @@ pub fn check_range(v: f64, unit: Unit, min: Option<f64>, max: Option<f64>) -> Op
 /// A canonical number in the unit's own syntax (`2m 35s`, `45.5%`, `1,234`).
 pub fn format(v: f64, unit: Unit) -> String {
     match unit {
-        Unit::Count => group(v, 0),
+        Unit::Count if v.fract() == 0.0 => group(v, 0),
+        // a baseline (a median) or a period mean can be fractional
+        Unit::Count => group(v, 2).trim_end_matches('0').to_string(),
         Unit::Currency => group(v, 2),
         Unit::Percent => format!("{}%", trim_decimals(v, 1)),
         Unit::Days => format!("{}d", trim_decimals(v, 1)),

@@ -25,7 +25,7 @@ pub fn run(g: &Global, args: &InitArgs) -> Result<Status, Error> {
                 Ok(t) => t,
                 Err(LoadError::Fatal(e)) => return Err(e),
                 Err(LoadError::Invalid(diags)) => {
-                    super::print_diagnostics(g, &diags);
+                    super::print_diagnostics(g, &diags, false);
                     return Ok(Status::Invalid);
                 }
             };
@@ -49,6 +49,12 @@ pub fn run(g: &Global, args: &InitArgs) -> Result<Status, Error> {
                 path.display()
             )));
         }
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Io {
+            path: dir.display().to_string(),
+            message: "is a file, not a folder".to_string(),
+        });
     }
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
     let mut report = String::new();

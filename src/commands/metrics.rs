@@ -9,7 +9,7 @@ pub fn run(g: &Global, args: &MetricsArgs) -> Result<Status, Error> {
     let t = match load_template(g)? {
         Ok(t) => t,
         Err(diags) => {
-            print_diagnostics(g, &diags);
+            print_diagnostics(g, &diags, false);
             return Ok(Status::Invalid);
         }
     };

@@ -116,14 +116,16 @@ pub fn load(
     }))
 }
 
-/// Prints diagnostics on stderr in the human form of SPEC §5.
-pub fn print_diagnostics(g: &Global, diagnostics: &[Diagnostic]) {
+/// Prints diagnostics on stderr in the human form of SPEC §5, in reading
+/// order. `-q` hides warnings, unless they are what fails the run.
+pub fn print_diagnostics(g: &Global, diagnostics: &[Diagnostic], deny_warnings: bool) {
     let color = output::use_color(g.color, output::stderr_is_terminal());
-    let shown: Vec<Diagnostic> = diagnostics
+    let mut shown: Vec<Diagnostic> = diagnostics
         .iter()
-        .filter(|d| d.is_error() || !g.quiet)
+        .filter(|d| d.is_error() || !g.quiet || deny_warnings)
         .cloned()
         .collect();
+    crate::diagnostic::sort(&mut shown);
     output::stderr(&render::diagnostics::render(&shown, color));
 }
 

@@ -34,7 +34,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<Status, Error> {
     if diagnostic::fails(&diags, args.data.deny_warnings) {
         return refuse(g, diags);
     }
-    print_diagnostics(g, &diags);
+    print_diagnostics(g, &diags, false);
     let color = output::use_color(g.color, output::stdout_is_terminal());
     let text = match args.format {
         ReportFormat::Table => render::table::grid(t, &grid, color, output::width()),
@@ -48,6 +48,6 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<Status, Error> {
 
 fn refuse(g: &Global, mut diags: Vec<Diagnostic>) -> Result<Status, Error> {
     diagnostic::sort(&mut diags);
-    print_diagnostics(g, &diags);
+    print_diagnostics(g, &diags, true);
     Ok(Status::Invalid)
 }

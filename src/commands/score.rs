@@ -59,7 +59,7 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
         return refuse(g, args.format, diags);
     }
     if args.format != ReportFormat::Json {
-        print_diagnostics(g, &diags);
+        print_diagnostics(g, &diags, false);
     }
     report.diagnostics = diags;
     report.alerts = report::alerts(
@@ -90,7 +90,7 @@ fn refuse(g: &Global, format: ReportFormat, mut diags: Vec<Diagnostic>) -> Resul
     if format == ReportFormat::Json {
         output::stdout(&render::json::refused(&diags))?;
     } else {
-        print_diagnostics(g, &diags);
+        print_diagnostics(g, &diags, true);
     }
     Ok(Status::Invalid)
 }

@@ -16,7 +16,7 @@ pub fn run(g: &Global, args: &ValidateArgs) -> Result<Status, Error> {
     match args.format {
         ValidateFormat::Json => output::stdout(&render::json::diagnostics(&diags))?,
         ValidateFormat::Table => {
-            print_diagnostics(g, &diags);
+            print_diagnostics(g, &diags, args.data.deny_warnings);
             if !g.quiet {
                 output::stderr(&render::diagnostics::summary(&diags));
             }

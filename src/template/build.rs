@@ -246,16 +246,20 @@ pub fn build(
     let scoring = build_scoring(&mut b, &draft);
     let stages = build_stages(&mut b, &draft.stages);
     let mut metrics = build_metrics(&mut b, &draft.metrics, &stages, decimal);
-    for (i, stage) in draft.stages.iter().enumerate() {
-        if let Some(id) = &stage.id
-            && stages.get(i).is_some()
-            && !metrics.iter().any(|m| m.stage == i)
-        {
-            b.error_hint(
-                &id.loc,
-                format!("stage {} has no metrics", id.value),
-                "give a metric `stage = \"...\"` with this id, or remove the stage".to_string(),
-            );
+    // a stage named by any metric (even one with other problems) is used
+    for stage in &draft.stages {
+        if let Some(id) = &stage.id {
+            let used = draft
+                .metrics
+                .iter()
+                .any(|m| m.stage.as_ref().is_some_and(|s| s.value == id.value));
+            if !used {
+                b.error_hint(
+                    &id.loc,
+                    format!("stage {} has no metrics", id.value),
+                    "give a metric `stage = \"...\"` with this id, or remove the stage".to_string(),
+                );
+            }
         }
     }
     check_formulas(&mut b, &draft.metrics, &mut metrics);

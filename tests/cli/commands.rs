@@ -408,7 +408,6 @@ mod validate {
     }
 
     #[test]
-    #[ignore = "bug: `validate -q --deny-warnings` fails (exit 1) without printing why"]
     fn quiet_with_deny_warnings_still_says_why_it_failed() {
         trust_index("validate")
             .args(["history.csv", "outlier.csv", "-q", "--deny-warnings"])
@@ -546,7 +545,6 @@ mod discovery {
     }
 
     #[test]
-    #[ignore = "bug: a metric with a bad unit also makes its stage look empty (\"stage reach has no metrics\")"]
     fn a_bad_metric_does_not_make_its_stage_look_empty() {
         let dir = scratch();
         fs::write(
@@ -917,7 +915,6 @@ mod week_selection {
     }
 
     #[test]
-    #[ignore = "bug: after the last data week, rolling_4w (and the trend) stay at the last data week"]
     fn rolling_mean_after_the_data_uses_only_the_weeks_ending_at_the_selected_week() {
         // 2026-11-23 has no row: its window is 11-02, 11-09, 11-16 and itself.
         let scores: Vec<f64> = ["2026-11-02", "2026-11-09", "2026-11-16"]
