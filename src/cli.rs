@@ -68,6 +68,11 @@ pub enum Command {
         after_help = "Examples:\n  trustidx report --period month --last 6\n  trustidx report --metrics --format csv > trust-index-weeks.csv"
     )]
     Report(ReportArgs),
+    /// Merge a data file into the template's history file (atomic, locked)
+    #[command(
+        after_help = "Examples:\n  trustidx add week.csv\n  trustidx add corrected.csv --replace"
+    )]
+    Add(AddArgs),
     /// List the template's metrics by stage, with how to measure each
     #[command(
         after_help = "Examples:\n  trustidx metrics\n  trustidx metrics --preset inbound --format csv"
@@ -145,6 +150,9 @@ pub struct ScoreArgs {
     /// Show only this entity
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
+    /// After a successful score, add the scored files to the history (as `add`)
+    #[arg(long)]
+    pub record: bool,
     /// Exit 3 when the Trust Index is below X
     #[arg(long, value_name = "X", value_parser = parse_threshold)]
     pub alert_below: Option<f64>,
@@ -173,6 +181,21 @@ pub struct ReportArgs {
     pub entity: Option<String>,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The data file to add (CSV or TOML; - for standard input)
+    pub file: PathBuf,
+    /// Overwrite history cells that hold a different value
+    #[arg(long)]
+    pub replace: bool,
+    /// Field delimiter of the CSV file: , ; tab or | (default: detected)
+    #[arg(long, value_parser = parse_delimiter, value_name = "CHAR")]
+    pub delimiter: Option<u8>,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod formula;
 pub mod grid;
+pub mod history;
 pub mod input;
 pub mod output;
 pub mod period;

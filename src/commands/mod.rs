@@ -2,6 +2,7 @@
 //! This module holds what they share: choosing the template and loading
 //! the data with every diagnostic.
 
+pub(crate) mod add;
 mod init;
 mod metrics;
 mod report;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Validate(args) => validate::run(g, args),
         Command::Score(args) => score::run(g, args),
         Command::Report(args) => report::run(g, args),
+        Command::Add(args) => add::run(g, args),
         Command::Metrics(args) => metrics::run(g, args),
     }
 }
@@ -56,6 +58,8 @@ pub struct Workspace {
     pub template: Template,
     pub data: Dataset,
     pub diagnostics: Vec<Diagnostic>,
+    /// The command-line files as read (name, bytes), for `score --record`.
+    pub inputs: Vec<(String, Vec<u8>)>,
 }
 
 /// Loads the template, the history file and the given files, merges them
@@ -109,10 +113,16 @@ pub fn load(
     }
     let data = data::merge(&template, files, rows, &mut diagnostics);
     diagnostics.extend(crate::validate::validate(&template, &data, today));
+    let inputs = sources
+        .into_iter()
+        .filter(|(_, _, history)| !history)
+        .map(|(n, b, _)| (n, b))
+        .collect();
     Ok(Ok(Workspace {
         template,
         data,
         diagnostics,
+        inputs,
     }))
 }
 

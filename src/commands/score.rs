@@ -77,6 +77,25 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
         ReportFormat::Markdown => render::markdown::score(t, &report),
     };
     output::stdout(&text)?;
+    // recorded before the alert check: exit 3 still records (SPEC §8)
+    if args.record {
+        if ws.inputs.is_empty() {
+            return Err(Error::Usage(
+                "--record adds the files on the command line; give the week's file".to_string(),
+            ));
+        }
+        let options = crate::data::ReadOptions {
+            delimiter: args.data.delimiter,
+        };
+        let (recorded, said) =
+            super::add::record(g, t, &ws.inputs, false, options, args.data.deny_warnings)?;
+        if recorded != Status::Success {
+            return Ok(recorded);
+        }
+        if !g.quiet {
+            output::stderr(&said);
+        }
+    }
     if report.alerts.is_empty() {
         return Ok(Status::Success);
     }

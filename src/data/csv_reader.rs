@@ -23,7 +23,7 @@ enum Column {
 
 /// The delimiter: `--delimiter`, else the most frequent of `,` `;` tab in
 /// the header line.
-fn detect_delimiter(text: &str) -> u8 {
+pub(crate) fn detect_delimiter(text: &str) -> u8 {
     let header = text.lines().next().unwrap_or("");
     let count = |c: char| header.chars().filter(|&x| x == c).count();
     let (comma, semi, tab) = (count(','), count(';'), count('\t'));

@@ -3,7 +3,7 @@
 //! the history file and the command-line files into one `Dataset`,
 //! reporting duplicates and conflicts.
 
-mod csv_reader;
+pub(crate) mod csv_reader;
 mod merge;
 mod text;
 mod toml_reader;

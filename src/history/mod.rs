@@ -1,0 +1,99 @@
+//! Adding cells to the history file without disturbing it (SPEC §8 `add`):
+//! the pure part. Given the history's text and the incoming rows, it plans
+//! which cells are added, replaced, unchanged or in conflict, and produces
+//! the new text: wide stays wide, long stays long, untouched rows are kept
+//! byte for byte, new weeks go in week order (appended when the file is
+//! not sorted). `commands/add.rs` does the locking and the atomic write.
+
+mod csv_edit;
+
+use crate::data::{CellValue, RowRecord};
+use crate::diagnostic::Diagnostic;
+use crate::template::Template;
+use crate::value::{DecimalMark, Unit};
+use crate::week::Week;
+
+pub use csv_edit::edit;
+
+/// What an `add` did (or would do).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Cells that were empty or absent and now have a value.
+    pub added: usize,
+    /// Cells whose value changed (`--replace`).
+    pub replaced: usize,
+    /// Cells that already held the same value.
+    pub unchanged: usize,
+    /// Weeks that had no row before.
+    pub new_weeks: Vec<(Option<String>, Week)>,
+    /// Metric columns appended to a wide header.
+    pub new_columns: Vec<String>,
+    /// Cells that differ, when not replacing.
+    pub conflicts: Vec<Diagnostic>,
+}
+
+impl Summary {
+    pub fn changed(&self) -> bool {
+        self.added > 0
+            || self.replaced > 0
+            || !self.new_weeks.is_empty()
+            || !self.new_columns.is_empty()
+    }
+}
+
+/// Cells to add, from the files being added (already validated).
+pub struct Incoming<'a> {
+    pub rows: &'a [RowRecord],
+    /// File names by `Origin::file`, for conflict messages.
+    pub files: &'a [String],
+    pub has_entity: bool,
+}
+
+/// A canonical value as the history stores it: the shortest plain number,
+/// with the template's decimal mark, or `n/a`.
+pub fn write_value(value: CellValue, mark: DecimalMark) -> String {
+    match value {
+        CellValue::NotApplicable => "n/a".to_string(),
+        CellValue::Value(v) => {
+            let s = format!("{}", if v == 0.0 { 0.0 } else { v });
+            if mark == DecimalMark::Comma {
+                s.replace('.', ",")
+            } else {
+                s
+            }
+        }
+    }
+}
+
+/// A value as messages show it, in the unit's syntax.
+fn show(value: CellValue, unit: Unit) -> String {
+    match value {
+        CellValue::NotApplicable => "n/a".to_string(),
+        CellValue::Value(v) => crate::value::format(v, unit),
+    }
+}
+
+/// Two cells hold the same value (canonical, as the merge compares them).
+pub fn same(a: CellValue, b: CellValue) -> bool {
+    match (a, b) {
+        (CellValue::Value(x), CellValue::Value(y)) => {
+            x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
+        }
+        (CellValue::NotApplicable, CellValue::NotApplicable) => true,
+        _ => false,
+    }
+}
+
+/// The text of a new history file for these rows, in the template's layout:
+/// wide CSV, every metric a column, weeks in order.
+pub fn create(t: &Template, incoming: &Incoming<'_>) -> (String, Summary) {
+    let empty = format!(
+        "week{},{}\n",
+        if incoming.has_entity { ",entity" } else { "" },
+        t.metric_ids().collect::<Vec<_>>().join(",")
+    );
+    match edit(&empty, "", t, incoming, false) {
+        Ok(done) => done,
+        Err(_) => (empty, Summary::default()),
+    }
+}
