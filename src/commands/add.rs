@@ -95,7 +95,7 @@ pub fn record(
     let _lock = lock(&target)?;
     let shown = history.display().to_string();
     let (text, summary) = match read_history(&target)? {
-        None => history::create(t, &incoming),
+        None => history::create(t, &shown, &incoming),
         Some(old) => {
             let mut check = Vec::new();
             data::read_file(
@@ -115,11 +115,6 @@ pub fn record(
                     "trustidx: {shown} has errors; fix them before adding to it\n"
                 ));
                 return Ok((Status::Invalid, String::new()));
-            }
-            if shown.to_ascii_lowercase().ends_with(".toml") {
-                return Err(Error::Usage(format!(
-                    "{shown}: adding to a TOML history is not supported yet; keep the history as CSV"
-                )));
             }
             match history::edit(&old, &shown, t, &incoming, replace) {
                 Ok(done) => done,

@@ -6,6 +6,7 @@
 //! not sorted). `commands/add.rs` does the locking and the atomic write.
 
 mod csv_edit;
+mod toml_history;
 
 use crate::data::{CellValue, RowRecord};
 use crate::diagnostic::Diagnostic;
@@ -13,7 +14,21 @@ use crate::template::Template;
 use crate::value::{DecimalMark, Unit};
 use crate::week::Week;
 
-pub use csv_edit::edit;
+/// Applies the incoming rows to a history's text, by its format (`.toml`
+/// or CSV).
+pub fn edit(
+    text: &str,
+    name: &str,
+    t: &Template,
+    inc: &Incoming<'_>,
+    replace: bool,
+) -> Result<(String, Summary), Vec<Diagnostic>> {
+    if name.to_ascii_lowercase().ends_with(".toml") {
+        toml_history::edit(text, name, t, inc, replace)
+    } else {
+        csv_edit::edit(text, name, t, inc, replace)
+    }
+}
 
 /// What an `add` did (or would do).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,7 +81,7 @@ pub fn write_value(value: CellValue, mark: DecimalMark) -> String {
 }
 
 /// A value as messages show it, in the unit's syntax.
-fn show(value: CellValue, unit: Unit) -> String {
+pub(crate) fn show(value: CellValue, unit: Unit) -> String {
     match value {
         CellValue::NotApplicable => "n/a".to_string(),
         CellValue::Value(v) => crate::value::format(v, unit),
@@ -85,14 +100,18 @@ pub fn same(a: CellValue, b: CellValue) -> bool {
 }
 
 /// The text of a new history file for these rows, in the template's layout:
-/// wide CSV, every metric a column, weeks in order.
-pub fn create(t: &Template, incoming: &Incoming<'_>) -> (String, Summary) {
+/// `[[week]]` tables for a `.toml` history, else wide CSV with every metric
+/// a column; weeks in order.
+pub fn create(t: &Template, name: &str, incoming: &Incoming<'_>) -> (String, Summary) {
+    if name.to_ascii_lowercase().ends_with(".toml") {
+        return toml_history::edit("", name, t, incoming, false).unwrap_or_default();
+    }
     let empty = format!(
         "week{},{}\n",
         if incoming.has_entity { ",entity" } else { "" },
         t.metric_ids().collect::<Vec<_>>().join(",")
     );
-    match edit(&empty, "", t, incoming, false) {
+    match csv_edit::edit(&empty, "", t, incoming, false) {
         Ok(done) => done,
         Err(_) => (empty, Summary::default()),
     }
