@@ -235,6 +235,37 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// Line starts of a text, for many `line_col` lookups in O(log n) each.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { text, starts }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(0, |t| t.chars().count())
+            + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(col).unwrap_or(u32::MAX),
+        )
+    }
+}
+
 /// The 1-based line and column (in characters) of a byte offset in `text`.
 pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     let offset = offset.min(text.len());
@@ -286,6 +317,17 @@ mod tests {
         assert_eq!(Location::at("a.csv", 3, Some(7)).display(), "a.csv:3:7");
         assert_eq!(Location::at("a.csv", 3, None).display(), "a.csv:3");
         assert_eq!(Location::file("a.csv").display(), "a.csv");
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan() {
+        let text = "ab\ncdé\n\nxyz";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() {
+            if text.is_char_boundary(offset) {
+                assert_eq!(index.line_col(offset), line_col(text, offset), "{offset}");
+            }
+        }
     }
 
     #[test]

@@ -189,6 +189,19 @@ fn parse_number_in(t: &str, unit: Unit, mark: DecimalMark) -> Result<f64, ValueE
 /// and exponent. Refuses NaN, infinities and overflow by name.
 fn decimal(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
     let t = t.trim();
+    // fast path: plain digits with at most one point, as exports write them
+    let plain = |b: &u8| b.is_ascii_digit() || (*b == b'.' && mark == DecimalMark::Point);
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if !digits.is_empty()
+        && digits.len() < 16
+        && digits.bytes().all(|b| plain(&b))
+        && digits.bytes().filter(|&b| b == b'.').count() <= 1
+        && digits.bytes().any(|b| b.is_ascii_digit())
+    {
+        if let Ok(v) = t.parse::<f64>() {
+            return Ok(v);
+        }
+    }
     let lower = t.to_ascii_lowercase();
     let bare = lower.trim_start_matches(['+', '-']);
     if bare == "nan" {

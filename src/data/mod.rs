@@ -212,7 +212,7 @@ impl Context<'_> {
             return Ok(None);
         };
         let loc = self.location(origin.line, origin.column);
-        let shown = excerpt(text.trim());
+        let shown = || excerpt(text.trim());
         let with_context = |d: Diagnostic| {
             let d = d.with_metric(&m.id);
             match week {
@@ -229,7 +229,7 @@ impl Context<'_> {
                         with_context(Diagnostic::error(
                             Code::OutOfRange,
                             loc,
-                            format!("{} = {shown} {why}", m.id),
+                            format!("{} = {} {why}", m.id, shown()),
                         ))
                         .with_hint(range_hint(m)),
                     ));
@@ -249,7 +249,7 @@ impl Context<'_> {
                     with_context(Diagnostic::error(
                         Code::InvalidValue,
                         loc,
-                        format!("{} = {shown} is not a valid {}: {why}", m.id, m.unit),
+                        format!("{} = {} is not a valid {}: {why}", m.id, shown(), m.unit),
                     ))
                     .with_hint(format!(
                         "write {}; leave it empty if not tracked, or n/a",

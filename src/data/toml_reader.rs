@@ -7,15 +7,13 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{Context, FileRows, RowRecord};
-use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean, line_col};
+use crate::diagnostic::{Code, Diagnostic, LineIndex, Location, did_you_mean};
 use crate::week::{Week, WeekError, parse_week};
 
 /// Reads TOML data text into rows; every problem goes to `diags`.
 pub fn read(text: &str, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> FileRows {
-    let at = |offset: usize| {
-        let (line, col) = line_col(text, offset);
-        (line, col)
-    };
+    let index = LineIndex::new(text);
+    let at = |offset: usize| index.line_col(offset);
     let root = match DeTable::parse(text) {
         Ok(r) => r,
         Err(e) => {

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::build::{Draft, DraftCheck, DraftMetric, DraftStage, Located, Scalar};
-use crate::diagnostic::{Code, Diagnostic, Location, line_col};
+use crate::diagnostic::{Code, Diagnostic, LineIndex, Location, line_col};
 
 type Field<T> = Option<Spanned<T>>;
 
@@ -91,8 +91,9 @@ pub fn parse(text: &str, file: &str) -> Result<Draft, Box<Diagnostic>> {
             format!("the template does not load: {message}"),
         )
     })?;
+    let index = LineIndex::new(text);
     let at = |span: std::ops::Range<usize>| {
-        let (line, col) = line_col(text, span.start);
+        let (line, col) = index.line_col(span.start);
         Location::at(file, line, Some(col))
     };
     let loc = |f: Field<String>| {
