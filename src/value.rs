@@ -197,10 +197,9 @@ fn decimal(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
         && digits.bytes().all(|b| plain(&b))
         && digits.bytes().filter(|&b| b == b'.').count() <= 1
         && digits.bytes().any(|b| b.is_ascii_digit())
+        && let Ok(v) = t.parse::<f64>()
     {
-        if let Ok(v) = t.parse::<f64>() {
-            return Ok(v);
-        }
+        return Ok(v);
     }
     let lower = t.to_ascii_lowercase();
     let bare = lower.trim_start_matches(['+', '-']);
