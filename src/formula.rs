@@ -251,9 +251,16 @@ impl Expr {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Expr {
+        match Expr::parse(text) {
+            Ok(e) => e,
+            Err(e) => panic!("{text}: {e}"),
+        }
+    }
+
     #[test]
     fn parses_with_precedence_and_evaluates() {
-        let e = Expr::parse("leads / sessions * 100").unwrap();
+        let e = parse("leads / sessions * 100");
         assert_eq!(e.ids(), vec!["leads", "sessions"]);
         let get = |id: &str| match id {
             "leads" => Some(50.0),
@@ -261,19 +268,13 @@ mod tests {
             _ => None,
         };
         assert_eq!(e.eval(&get), Eval::Value(5.0));
-        assert_eq!(
-            Expr::parse("1 + 2 × 3").unwrap().eval(&get),
-            Eval::Value(7.0)
-        );
-        assert_eq!(
-            Expr::parse("(1 + 2) ÷ -3").unwrap().eval(&get),
-            Eval::Value(-1.0)
-        );
+        assert_eq!(parse("1 + 2 × 3").eval(&get), Eval::Value(7.0));
+        assert_eq!(parse("(1 + 2) ÷ -3").eval(&get), Eval::Value(-1.0));
     }
 
     #[test]
     fn missing_inputs_and_zero_divisors() {
-        let e = Expr::parse("spend / customers").unwrap();
+        let e = parse("spend / customers");
         assert_eq!(e.eval(&|id| (id == "spend").then_some(10.0)), Eval::NoValue);
         assert_eq!(
             e.eval(&|id| Some(if id == "spend" { 10.0 } else { 0.0 })),

@@ -151,12 +151,19 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    fn at(kind: PeriodKind, s: &str, start: Weekday) -> Period {
+        match Period::containing(kind, d(s), start) {
+            Some(p) => p,
+            None => panic!("no {kind:?} contains {s}"),
+        }
     }
 
     #[test]
     fn a_month_holds_the_weeks_that_start_in_it() {
-        let p = Period::containing(PeriodKind::Month, d("2026-11-18"), Weekday::Mon).unwrap();
+        let p = at(PeriodKind::Month, "2026-11-18", Weekday::Mon);
         let weeks: Vec<String> = p.weeks().iter().map(|w| w.to_string()).collect();
         assert_eq!(
             weeks,
@@ -169,30 +176,36 @@ mod tests {
             ]
         );
         assert_eq!(p.label(), "2026-11");
-        assert_eq!(p.previous().unwrap().label(), "2026-10");
+        assert_eq!(p.previous().map(|p| p.label()).as_deref(), Some("2026-10"));
     }
 
     #[test]
     fn quarters_and_years() {
-        let q = Period::containing(PeriodKind::Quarter, d("2026-11-18"), Weekday::Mon).unwrap();
+        let q = at(PeriodKind::Quarter, "2026-11-18", Weekday::Mon);
         assert_eq!(
             (q.start, q.end, q.label()),
             (d("2026-10-01"), d("2026-12-31"), "2026-Q4".to_string())
         );
-        assert_eq!(q.previous().unwrap().label(), "2026-Q3");
-        assert_eq!(q.year_earlier().unwrap().label(), "2025-Q4");
-        let y = Period::containing(PeriodKind::Year, d("2026-01-05"), Weekday::Mon).unwrap();
-        assert_eq!(y.previous().unwrap().label(), "2025");
+        assert_eq!(q.previous().map(|p| p.label()).as_deref(), Some("2026-Q3"));
+        assert_eq!(
+            q.year_earlier().map(|p| p.label()).as_deref(),
+            Some("2025-Q4")
+        );
+        let y = at(PeriodKind::Year, "2026-01-05", Weekday::Mon);
+        assert_eq!(y.previous().map(|p| p.label()).as_deref(), Some("2025"));
     }
 
     #[test]
     fn a_year_earlier_week_has_the_same_iso_number() {
-        let w = Period::containing(PeriodKind::Week, d("2026-11-16"), Weekday::Mon).unwrap();
-        assert_eq!(w.year_earlier().unwrap().start, d("2025-11-17"));
+        let w = at(PeriodKind::Week, "2026-11-16", Weekday::Mon);
+        assert_eq!(w.year_earlier().map(|p| p.start), Some(d("2025-11-17")));
         // 2026-W53 exists, 2025-W53 does not: 364 days earlier
-        let w53 = Period::containing(PeriodKind::Week, d("2026-12-28"), Weekday::Mon).unwrap();
-        assert_eq!(w53.year_earlier().unwrap().start, d("2025-12-29"));
-        let sunday = Period::containing(PeriodKind::Week, d("2026-11-15"), Weekday::Sun).unwrap();
-        assert_eq!(sunday.year_earlier().unwrap().start, d("2025-11-16"));
+        let w53 = at(PeriodKind::Week, "2026-12-28", Weekday::Mon);
+        assert_eq!(w53.year_earlier().map(|p| p.start), Some(d("2025-12-29")));
+        let sunday = at(PeriodKind::Week, "2026-11-15", Weekday::Sun);
+        assert_eq!(
+            sunday.year_earlier().map(|p| p.start),
+            Some(d("2025-11-16"))
+        );
     }
 }
