@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::data::Dataset;
 use crate::period::{Period, PeriodKind};
-use crate::report::{PeriodScore, period_score};
+use crate::report::{PeriodScore, period_score, ranking};
 use crate::score::EntityScorer;
 use crate::template::Template;
 use crate::value::Unit;
@@ -129,16 +129,9 @@ pub fn compute(t: &Template, data: &Dataset, req: &GridRequest) -> Grid {
                 }
             })
             .collect();
-        entity_rows.sort_by(|a, b| {
-            let key = |r: &GridRow| r.values.last().copied().flatten().map(|v| -v);
-            match (key(a), key(b)) {
-                (Some(x), Some(y)) => x.total_cmp(&y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            }
-            .then_with(|| a.label.cmp(&b.label))
-        });
+        let latest = |r: &GridRow| r.values.last().copied().flatten();
+        entity_rows
+            .sort_by(|a, b| ranking(latest(a), latest(b)).then_with(|| a.label.cmp(&b.label)));
         rows = entity_rows;
     } else if let Some(e) = selected.first() {
         let scores = score_all(&EntityScorer::new(t, e));

@@ -402,15 +402,19 @@ fn metric_report(
 /// The entity ranking every output uses: index descending (no index last), then name.
 pub fn rank(entities: &mut [EntityReport]) {
     entities.sort_by(|a, b| {
-        let key = |e: &EntityReport| e.index.score.map(|s| -s);
-        match (key(a), key(b)) {
-            (Some(x), Some(y)) => x.total_cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        }
-        .then_with(|| a.entity.cmp(&b.entity))
+        ranking(a.index.score, b.index.score).then_with(|| a.entity.cmp(&b.entity))
     });
+}
+
+/// Best score first, no score last.
+pub fn ranking(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Some(x), Some(y)) => y.total_cmp(&x),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
 }
 
 /// The stage with the lowest score among those that have one (ties: the

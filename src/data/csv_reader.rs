@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{Context, FileRows, RowRecord};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean, excerpt};
-use crate::week::{Week, WeekError, parse_week};
+use crate::week::{Week, parse_week};
 
 /// What a header column holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -341,20 +341,11 @@ fn row_key(
                 Ok(w) => week = Some(w),
                 Err(e) => {
                     ok = false;
-                    let code = if matches!(e, WeekError::NotWeekStart { .. }) {
-                        Code::NotWeekStart
-                    } else {
-                        Code::InvalidValue
-                    };
-                    let mut d = Diagnostic::error(
-                        code,
+                    diags.push(super::week_diagnostic(
+                        &e,
+                        &excerpt(text),
                         ctx.location(row.line, col(i)),
-                        e.message(&excerpt(text)),
-                    );
-                    if let Some(h) = e.hint() {
-                        d = d.with_hint(h);
-                    }
-                    diags.push(d);
+                    ));
                 }
             },
             _ => {}

@@ -8,16 +8,6 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::template::Template;
 use crate::value;
 
-fn same(a: CellValue, b: CellValue) -> bool {
-    match (a, b) {
-        (CellValue::Value(x), CellValue::Value(y)) => {
-            x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
-        }
-        (CellValue::NotApplicable, CellValue::NotApplicable) => true,
-        _ => false,
-    }
-}
-
 fn show(v: CellValue, unit: value::Unit) -> String {
     match v {
         CellValue::Value(x) => value::format(x, unit),
@@ -53,7 +43,7 @@ pub fn merge(
                 };
                 match slot {
                     None => *slot = Some(cell),
-                    Some(old) if same(old.value, cell.value) => {}
+                    Some(old) if old.value.same(cell.value) => {}
                     Some(old) => {
                         let metric = &template.metrics[m];
                         let here = dataset.location(cell.origin).display();

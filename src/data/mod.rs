@@ -262,6 +262,32 @@ impl Context<'_> {
     }
 }
 
+/// The diagnostic of a refused week cell: `not-week-start` or `invalid-value`.
+pub(crate) fn week_diagnostic(e: &crate::week::WeekError, text: &str, loc: Location) -> Diagnostic {
+    let code = match e {
+        crate::week::WeekError::NotWeekStart { .. } => Code::NotWeekStart,
+        crate::week::WeekError::Invalid { .. } => Code::InvalidValue,
+    };
+    let d = Diagnostic::error(code, loc, e.message(text));
+    match e.hint() {
+        Some(h) => d.with_hint(h),
+        None => d,
+    }
+}
+
+impl CellValue {
+    /// The same canonical value (`155` and `2m 35s` are; n/a only equals n/a).
+    pub fn same(self, other: CellValue) -> bool {
+        match (self, other) {
+            (CellValue::Value(x), CellValue::Value(y)) => {
+                x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
+            }
+            (CellValue::NotApplicable, CellValue::NotApplicable) => true,
+            _ => false,
+        }
+    }
+}
+
 fn range_hint(m: &crate::template::Metric) -> String {
     use crate::value::Unit;
     match (m.min, m.max, m.unit) {

@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{Context, FileRows, RowRecord};
 use crate::diagnostic::{Code, Diagnostic, LineIndex, Location, did_you_mean};
-use crate::week::{Week, WeekError, parse_week};
+use crate::week::{Week, parse_week};
 
 /// Reads TOML data text into rows; every problem goes to `diags`.
 pub fn read(text: &str, ctx: &Context<'_>, diags: &mut Vec<Diagnostic>) -> FileRows {
@@ -122,16 +122,7 @@ fn read_table(
                     Ok(w) => week = Some(w),
                     Err(e) => {
                         ok = false;
-                        let code = if matches!(e, WeekError::NotWeekStart { .. }) {
-                            Code::NotWeekStart
-                        } else {
-                            Code::InvalidValue
-                        };
-                        let mut d = Diagnostic::error(code, loc, e.message(&text));
-                        if let Some(h) = e.hint() {
-                            d = d.with_hint(h);
-                        }
-                        diags.push(d);
+                        diags.push(super::week_diagnostic(&e, &text, loc));
                     }
                 }
             }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::{Incoming, Summary, same, write_value};
+use super::{Incoming, Summary, write_value};
 use crate::data::CellValue;
 use crate::data::csv_reader::detect_delimiter;
 use crate::diagnostic::{Code, Diagnostic, Location};
@@ -153,7 +153,7 @@ pub fn edit(
                 summary.added += 1;
                 Some(new_text)
             }
-            Some(o) if same(o, cell.value) => {
+            Some(o) if o.same(cell.value) => {
                 summary.unchanged += 1;
                 None
             }
@@ -162,32 +162,16 @@ pub fn edit(
                 Some(new_text)
             }
             Some(_) => {
-                let here = Location::at(
-                    inc.files
-                        .get(usize::from(cell.origin.file))
-                        .map_or("", String::as_str),
-                    cell.origin.line,
-                    Some(cell.origin.column),
-                );
-                let who = entity
-                    .as_deref()
-                    .map_or_else(String::new, |e| format!(" of {e}"));
-                summary.conflicts.push(
-                    Diagnostic::error(
-                        Code::ConflictingValue,
-                        here.clone(),
-                        format!(
-                            "{} for week {week}{who} is {} here but {} in {name}:{old_line}",
-                            metric.id,
-                            super::show(cell.value, metric.unit),
-                            old_text.trim()
-                        ),
-                    )
-                    .with_metric(&metric.id)
-                    .with_week(week)
-                    .with_entity(entity.as_deref())
-                    .with_hint(format!("correct {} or {name}:{old_line}, or add with --replace to overwrite the history", here.display())),
-                );
+                let there = format!("{name}:{old_line}");
+                summary.conflicts.push(super::conflict(
+                    inc,
+                    cell,
+                    metric,
+                    week,
+                    entity.as_deref(),
+                    old_text.trim(),
+                    &there,
+                ));
                 None
             }
         }

@@ -8,9 +8,9 @@
 mod csv_edit;
 mod toml_history;
 
-use crate::data::{CellValue, RowRecord};
-use crate::diagnostic::Diagnostic;
-use crate::template::Template;
+use crate::data::{Cell, CellValue, RowRecord};
+use crate::diagnostic::{Code, Diagnostic, Location};
+use crate::template::{Metric, Template};
 use crate::value::{DecimalMark, Unit};
 use crate::week::Week;
 
@@ -80,22 +80,46 @@ pub fn write_value(value: CellValue, mark: DecimalMark) -> String {
     }
 }
 
+/// A cell that differs from the history's: `conflicting-value` at the added
+/// cell, naming the history's place (`there`) and value (`theirs`).
+pub(crate) fn conflict(
+    inc: &Incoming<'_>,
+    cell: &Cell,
+    metric: &Metric,
+    week: Week,
+    entity: Option<&str>,
+    theirs: &str,
+    there: &str,
+) -> Diagnostic {
+    let file = inc
+        .files
+        .get(usize::from(cell.origin.file))
+        .map_or("", String::as_str);
+    let here = Location::at(file, cell.origin.line, Some(cell.origin.column));
+    let who = entity.map_or_else(String::new, |e| format!(" of {e}"));
+    Diagnostic::error(
+        Code::ConflictingValue,
+        here.clone(),
+        format!(
+            "{} for week {week}{who} is {} here but {theirs} in {there}",
+            metric.id,
+            show(cell.value, metric.unit)
+        ),
+    )
+    .with_metric(&metric.id)
+    .with_week(week)
+    .with_entity(entity)
+    .with_hint(format!(
+        "correct {} or {there}, or add with --replace to overwrite the history",
+        here.display()
+    ))
+}
+
 /// A value as messages show it, in the unit's syntax.
 pub(crate) fn show(value: CellValue, unit: Unit) -> String {
     match value {
         CellValue::NotApplicable => "n/a".to_string(),
         CellValue::Value(v) => crate::value::format(v, unit),
-    }
-}
-
-/// Two cells hold the same value (canonical, as the merge compares them).
-pub fn same(a: CellValue, b: CellValue) -> bool {
-    match (a, b) {
-        (CellValue::Value(x), CellValue::Value(y)) => {
-            x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs())
-        }
-        (CellValue::NotApplicable, CellValue::NotApplicable) => true,
-        _ => false,
     }
 }
 

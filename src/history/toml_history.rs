@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use toml_edit::{DocumentMut, Item, Table, value};
 
-use super::{Incoming, Summary, same, show};
+use super::{Incoming, Summary, show};
 use crate::data::CellValue;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::template::Template;
@@ -117,30 +117,22 @@ pub fn edit(
                             summary.added += 1;
                             table.insert(&key_name, value(toml_value(c.value)));
                         }
-                        Some(old) if same(old, c.value) => summary.unchanged += 1,
+                        Some(old) if old.same(c.value) => summary.unchanged += 1,
                         Some(_) if replace => {
                             summary.replaced += 1;
                             table.insert(&key_name, value(toml_value(c.value)));
                         }
                         Some(old) => {
-                            let here = Location::at(
-                                inc.files
-                                    .get(usize::from(c.origin.file))
-                                    .map_or("", String::as_str),
-                                c.origin.line,
-                                Some(c.origin.column),
-                            );
-                            summary.conflicts.push(
-                                Diagnostic::error(
-                                    Code::ConflictingValue,
-                                    here.clone(),
-                                    format!("{} for week {} is {} here but {} in {name}", metric.id, row.week, show(c.value, metric.unit), show(old, metric.unit)),
-                                )
-                                .with_metric(&metric.id)
-                                .with_week(row.week)
-                                .with_entity(row.entity.as_deref())
-                                .with_hint(format!("correct {} or {name}, or add with --replace to overwrite the history", here.display())),
-                            );
+                            let theirs = show(old, metric.unit);
+                            summary.conflicts.push(super::conflict(
+                                inc,
+                                c,
+                                metric,
+                                row.week,
+                                row.entity.as_deref(),
+                                &theirs,
+                                name,
+                            ));
                         }
                     }
                 }
