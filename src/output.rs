@@ -69,9 +69,11 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
+        // a file of this name can only be left by a killed run with our pid
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(true)
             .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;

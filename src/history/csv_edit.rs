@@ -60,6 +60,17 @@ fn records(body: &str, delimiter: u8) -> Result<Vec<Record<'_>>, String> {
         starts.push(pos);
         fields.push(r.iter().map(str::to_string).collect::<Vec<_>>());
     }
+    // A record starts after its terminator: with CRLF the reader may place
+    // it on the `\n` of the previous `\r\n`, which belongs to that row.
+    let bytes = body.as_bytes();
+    for (start, _) in starts.iter_mut().skip(1) {
+        while bytes.get(*start) == Some(&b'\n')
+            && *start > 0
+            && bytes.get(*start - 1) == Some(&b'\r')
+        {
+            *start += 1;
+        }
+    }
     let mut out = Vec::new();
     for (i, f) in fields.into_iter().enumerate() {
         let (start, line) = starts[i];

@@ -285,10 +285,14 @@ pub fn grid(t: &Template, g: &crate::grid::Grid, color: bool, width: Option<usiz
         skip += 1;
         table = build(skip);
     }
-    let mut out = format!("{} by {}", t.name, format!("{:?}", g.period).to_lowercase());
+    let mut title = format!("{} by {}", t.name, format!("{:?}", g.period).to_lowercase());
     if skip > 0 {
-        out.push_str(&format!(" (the {skip} oldest columns do not fit)"));
+        title.push_str(&format!(" ({skip} older hidden)"));
     }
+    let mut out: String = match width {
+        Some(w) if title.chars().count() > w => title.chars().take(w).collect(),
+        _ => title,
+    };
     out.push('\n');
     if g.columns.is_empty() {
         out.push_str("no data yet\n");
