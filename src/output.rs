@@ -75,6 +75,10 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
             .create(true)
             .truncate(true)
             .open(&tmp)?;
+        // a replaced file keeps its permissions (a private history stays private)
+        if let Ok(meta) = std::fs::metadata(path) {
+            f.set_permissions(meta.permissions())?;
+        }
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -88,4 +92,25 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Error> {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, &e)
     })
+}
+
+/// Removes temporary files that killed writers of `path` left behind. Call
+/// only while holding the file's lock: then no live writer owns one.
+pub fn remove_stale_temporaries(path: &std::path::Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().to_string()) else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -15,3 +15,6 @@ mod scoring;
 
 #[path = "cli/properties.rs"]
 mod properties;
+
+#[path = "cli/history.rs"]
+mod history;

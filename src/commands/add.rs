@@ -93,6 +93,7 @@ pub fn record(
     // Written through a symlink to its target, so the link stays a link.
     let target = std::fs::canonicalize(&history).unwrap_or_else(|_| history.clone());
     let _lock = lock(&target)?;
+    output::remove_stale_temporaries(&target);
     let shown = history.display().to_string();
     let (text, summary) = match read_history(&target)? {
         None => history::create(t, &shown, &incoming),

@@ -145,7 +145,7 @@ pub fn edit(
 
     // the old value of a history field, the incoming cell, and what to do
     let apply = |old_text: &str,
-                 old_line: u32,
+                 old_at: &str,
                  m: usize,
                  cell: &crate::data::Cell,
                  entity: &Option<String>,
@@ -173,7 +173,7 @@ pub fn edit(
                 Some(new_text)
             }
             Some(_) => {
-                let there = format!("{name}:{old_line}");
+                let there = format!("{name}:{old_at}");
                 summary.conflicts.push(super::conflict(
                     inc,
                     cell,
@@ -205,8 +205,9 @@ pub fn edit(
                     Some(&i) => {
                         let r = &recs[i];
                         let old = r.fields.get(value_col).cloned().unwrap_or_default();
+                        let at = format!("{}:{}", r.line, value_col + 1);
                         if let Some(new) =
-                            apply(&old, r.line, *m, cell, &row.entity, row.week, &mut summary)
+                            apply(&old, &at, *m, cell, &row.entity, row.week, &mut summary)
                         {
                             let fields = modified.entry(i).or_insert_with(|| r.fields.clone());
                             if let Some(f) = fields.get_mut(value_col) {
@@ -272,8 +273,9 @@ pub fn edit(
                             continue;
                         };
                         let old = r.fields.get(c).cloned().unwrap_or_default();
+                        let at = format!("{}:{}", r.line, c + 1);
                         if let Some(new) =
-                            apply(&old, r.line, *m, cell, &row.entity, row.week, &mut summary)
+                            apply(&old, &at, *m, cell, &row.entity, row.week, &mut summary)
                         {
                             let fields = modified.entry(i).or_insert_with(|| r.fields.clone());
                             fields.resize(width.max(fields.len()), String::new());
