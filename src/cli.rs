@@ -68,6 +68,11 @@ pub enum Command {
         after_help = "Examples:\n  trustidx report --period month --last 6\n  trustidx report --metrics --format csv > trust-index-weeks.csv"
     )]
     Report(ReportArgs),
+    /// Draw the Trust Index, its stages or its metrics as a PNG or SVG chart
+    #[command(
+        after_help = "Examples:\n  trustidx chart -o trust.png\n  trustidx chart --kind metrics --metric nps --metric referrals -o signals.svg"
+    )]
+    Chart(ChartArgs),
     /// Merge a data file into the template's history file (atomic, locked)
     #[command(
         after_help = "Examples:\n  trustidx add week.csv\n  trustidx add corrected.csv --replace"
@@ -184,6 +189,40 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ChartArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output file: .png or .svg
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// What to draw
+    #[arg(long, value_enum, default_value_t = ChartKind::Index)]
+    pub kind: ChartKind,
+    /// With --kind metrics: only these metrics (repeatable)
+    #[arg(long = "metric", value_name = "ID")]
+    pub metrics: Vec<String>,
+    /// Only the K latest periods
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub last: Option<u32>,
+    /// Draw this entity
+    #[arg(long, value_name = "NAME")]
+    pub entity: Option<String>,
+    /// Image size in pixels, WxH
+    #[arg(long, value_name = "WxH", default_value = "1200x700", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// Period of each point
+    #[arg(long, value_enum, default_value_t = PeriodKind::Week)]
+    pub period: PeriodKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartKind {
+    Index,
+    Stages,
+    Metrics,
+}
+
+#[derive(Debug, Args)]
 pub struct AddArgs {
     /// The data file to add (CSV or TOML; - for standard input)
     pub file: PathBuf,
@@ -207,6 +246,20 @@ pub struct MetricsArgs {
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("{text:?} is not a size; write WxH, e.g. 1200x700 (each 200 to 8000)");
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let (w, h) = (
+        w.trim().parse::<u32>().map_err(|_| bad())?,
+        h.trim().parse::<u32>().map_err(|_| bad())?,
+    );
+    if (200..=8000).contains(&w) && (200..=8000).contains(&h) {
+        Ok((w, h))
+    } else {
+        Err(bad())
+    }
 }
 
 fn parse_threshold(text: &str) -> Result<f64, String> {

@@ -3,6 +3,7 @@
 //! the data with every diagnostic.
 
 pub(crate) mod add;
+mod chart;
 mod init;
 mod metrics;
 mod report;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Validate(args) => validate::run(g, args),
         Command::Score(args) => score::run(g, args),
         Command::Report(args) => report::run(g, args),
+        Command::Chart(args) => chart::run(g, args),
         Command::Add(args) => add::run(g, args),
         Command::Metrics(args) => metrics::run(g, args),
     }
