@@ -73,6 +73,11 @@ pub enum Command {
         after_help = "Examples:\n  trustidx chart -o trust.png\n  trustidx chart --kind metrics --metric nps --metric referrals -o signals.svg"
     )]
     Chart(ChartArgs),
+    /// Weekly NPS from raw survey answers (0–10), ready for `add`
+    #[command(
+        after_help = "Examples:\n  trustidx nps survey.csv\n  trustidx nps survey.csv --format csv > nps.csv && trustidx add nps.csv"
+    )]
+    Nps(NpsArgs),
     /// Merge a data file into the template's history file (atomic, locked)
     #[command(
         after_help = "Examples:\n  trustidx add week.csv\n  trustidx add corrected.csv --replace"
@@ -220,6 +225,30 @@ pub enum ChartKind {
     Index,
     Stages,
     Metrics,
+}
+
+#[derive(Debug, Args)]
+pub struct NpsArgs {
+    /// Survey answers: a CSV with a date and a 0–10 score per answer
+    pub file: PathBuf,
+    /// The column with the answer's date (default: date, submitted_at, timestamp, ...)
+    #[arg(long, value_name = "C")]
+    pub date_column: Option<String>,
+    /// The column with the 0–10 answer (default: score, nps, rating, ...)
+    #[arg(long, value_name = "C")]
+    pub score_column: Option<String>,
+    /// The metric the weekly NPS is written to
+    #[arg(long, value_name = "ID", default_value = "nps")]
+    pub metric: String,
+    #[arg(long, value_enum, default_value_t = NpsFormat::Table)]
+    pub format: NpsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NpsFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Debug, Args)]

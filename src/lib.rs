@@ -10,12 +10,14 @@
 pub mod cli;
 pub mod commands;
 pub mod data;
+pub mod derive;
 pub mod diagnostic;
 pub mod error;
 pub mod formula;
 pub mod grid;
 pub mod history;
 pub mod input;
+pub mod nps;
 pub mod output;
 pub mod period;
 pub mod render;

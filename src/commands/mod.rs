@@ -6,6 +6,7 @@ pub(crate) mod add;
 mod chart;
 mod init;
 mod metrics;
+mod nps;
 mod report;
 mod score;
 mod validate;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Score(args) => score::run(g, args),
         Command::Report(args) => report::run(g, args),
         Command::Chart(args) => chart::run(g, args),
+        Command::Nps(args) => nps::run(g, args),
         Command::Add(args) => add::run(g, args),
         Command::Metrics(args) => metrics::run(g, args),
     }
@@ -113,7 +115,8 @@ pub fn load(
         ));
         files.push(name.clone());
     }
-    let data = data::merge(&template, files, rows, &mut diagnostics);
+    let mut data = data::merge(&template, files, rows, &mut diagnostics);
+    diagnostics.extend(crate::derive::derive(&template, &mut data));
     diagnostics.extend(crate::validate::validate(&template, &data, today));
     let inputs = sources
         .into_iter()

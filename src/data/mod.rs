@@ -5,7 +5,7 @@
 
 pub(crate) mod csv_reader;
 mod merge;
-mod text;
+pub(crate) mod text;
 mod toml_reader;
 
 use std::collections::BTreeMap;

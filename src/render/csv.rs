@@ -142,3 +142,12 @@ pub fn grid(g: &crate::grid::Grid) -> String {
         .collect();
     write(&header, rows)
 }
+
+/// `nps --format csv`: long rows ready for `add`.
+pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
+    let rows = weeks
+        .iter()
+        .map(|w| vec![w.week.to_string(), metric.to_string(), fixed2(Some(w.nps))])
+        .collect();
+    write(&["week", "metric", "value"], rows)
+}

@@ -70,3 +70,8 @@ pub fn metrics(t: &Template) -> String {
 pub fn grid(g: &crate::grid::Grid) -> String {
     pretty(g)
 }
+
+/// `nps --format json`: counts and margins of error per week.
+pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
+    pretty(&json!({"schema": "trustidx.nps.v1", "metric": metric, "weeks": weeks}))
+}

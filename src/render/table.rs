@@ -302,3 +302,32 @@ pub fn grid(t: &Template, g: &crate::grid::Grid, color: bool, width: Option<usiz
     out.push('\n');
     out
 }
+
+/// `nps`: one row per week.
+pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
+    let mut table = new_table(
+        &[
+            "week",
+            "responses",
+            "promoters",
+            "passives",
+            "detractors",
+            metric,
+            "±95%",
+        ],
+        false,
+        &[1, 2, 3, 4, 5, 6],
+    );
+    for w in weeks {
+        table.add_row(vec![
+            Cell::new(w.week),
+            Cell::new(w.responses),
+            Cell::new(w.promoters),
+            Cell::new(w.passives),
+            Cell::new(w.detractors),
+            Cell::new(format!("{:.1}", w.nps)),
+            Cell::new(format!("{:.1}", w.margin_of_error)),
+        ]);
+    }
+    format!("{table}\n")
+}
