@@ -78,6 +78,11 @@ pub enum Command {
         after_help = "Examples:\n  trustidx nps survey.csv\n  trustidx nps survey.csv --format csv > nps.csv && trustidx add nps.csv"
     )]
     Nps(NpsArgs),
+    /// Convert the old Trust Index spreadsheet (CSV or workbook) to a wide data file
+    #[command(
+        after_help = "Examples:\n  trustidx import trust-sheet.xlsx -o trust-index.csv\n  trustidx import sheet.csv --map \"Avg. time on site=session_duration\" --date-format %d.%m.%Y"
+    )]
+    Import(ImportArgs),
     /// Merge a data file into the template's history file (atomic, locked)
     #[command(
         after_help = "Examples:\n  trustidx add week.csv\n  trustidx add corrected.csv --replace"
@@ -100,6 +105,9 @@ pub struct InitArgs {
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,
+    /// List the built-in presets and exit
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -249,6 +257,33 @@ pub enum NpsFormat {
     Table,
     Csv,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The sheet: CSV, or a workbook (.xlsx, .xls, .ods)
+    pub file: PathBuf,
+    /// The workbook sheet to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// Write the data file here (atomically) instead of standard output
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Map a row label to a metric id (repeatable)
+    #[arg(long = "map", value_name = "LABEL=ID", value_parser = parse_map)]
+    pub maps: Vec<(String, String)>,
+    /// How the header's dates are written (chrono strftime), e.g. %d.%m.%Y
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
+}
+
+fn parse_map(text: &str) -> Result<(String, String), String> {
+    match text.rsplit_once('=') {
+        Some((label, id)) if !label.trim().is_empty() && !id.trim().is_empty() => {
+            Ok((label.trim().to_string(), id.trim().to_string()))
+        }
+        _ => Err(format!("{text:?} is not LABEL=ID")),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod formula;
 pub mod grid;
 pub mod history;
+pub mod import;
 pub mod input;
 pub mod nps;
 pub mod output;

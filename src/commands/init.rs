@@ -11,6 +11,19 @@ use crate::week::Week;
 use crate::{Status, output};
 
 pub fn run(g: &Global, args: &InitArgs) -> Result<Status, Error> {
+    if args.list {
+        let width = template::PRESETS
+            .iter()
+            .map(|p| p.name.len())
+            .max()
+            .unwrap_or(0);
+        let lines: String = template::PRESETS
+            .iter()
+            .map(|p| format!("{:width$}  {}\n", p.name, p.summary))
+            .collect();
+        output::stdout(&lines)?;
+        return Ok(Status::Success);
+    }
     let dir = args.dir.clone().unwrap_or_else(|| ".".into());
     let preset_name = g.preset.as_deref().unwrap_or("trust-index");
     let files: Vec<(String, String)> =

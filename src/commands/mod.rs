@@ -4,6 +4,7 @@
 
 pub(crate) mod add;
 mod chart;
+mod import;
 mod init;
 mod metrics;
 mod nps;
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Report(args) => report::run(g, args),
         Command::Chart(args) => chart::run(g, args),
         Command::Nps(args) => nps::run(g, args),
+        Command::Import(args) => import::run(g, args),
         Command::Add(args) => add::run(g, args),
         Command::Metrics(args) => metrics::run(g, args),
     }
