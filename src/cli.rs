@@ -83,6 +83,11 @@ pub enum Command {
         after_help = "Examples:\n  trustidx import trust-sheet.xlsx -o trust-index.csv\n  trustidx import sheet.csv --map \"Avg. time on site=session_duration\" --date-format %d.%m.%Y"
     )]
     Import(ImportArgs),
+    /// Score leads from a CRM activity export (behaviour, fit, decay, MQLs)
+    #[command(
+        after_help = "Examples:\n  trustidx leads activities.csv --contacts contacts.csv --out leads.csv\n  trustidx leads activities.csv --as-of 2026-11-23 --weekly signals.csv && trustidx add signals.csv"
+    )]
+    Leads(LeadsArgs),
     /// Merge a data file into the template's history file (atomic, locked)
     #[command(
         after_help = "Examples:\n  trustidx add week.csv\n  trustidx add corrected.csv --replace"
@@ -284,6 +289,38 @@ fn parse_map(text: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("{text:?} is not LABEL=ID")),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct LeadsArgs {
+    /// Activity export: contact_id,timestamp,activity,target,value (- for standard input)
+    pub activities: PathBuf,
+    /// Contacts file: contact_id and one column per attribute, for fit rules
+    #[arg(long, value_name = "CONTACTS.csv")]
+    pub contacts: Option<PathBuf>,
+    /// Rules file (default: ./scoring.toml, else the built-in example rules)
+    #[arg(long, value_name = "scoring.toml")]
+    pub rules: Option<PathBuf>,
+    /// Score as of 00:00 UTC on this day; later activities are ignored (default: now)
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+    /// How many leads the summary lists
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// Write every contact's scores to this CSV (atomically)
+    #[arg(long, value_name = "leads.csv")]
+    pub out: Option<PathBuf>,
+    /// Write the weekly signals (week,metric,value) to this CSV, ready for `add`
+    #[arg(long, value_name = "out.csv")]
+    pub weekly: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LeadsFormat::Table)]
+    pub format: LeadsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeadsFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

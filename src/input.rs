@@ -9,39 +9,46 @@ use crate::error::Error;
 
 /// Reads a whole input file.
 pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    let shown = if path.as_os_str() == "-" {
+        Path::new("<stdin>")
+    } else {
+        path
+    };
+    open(path)?
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::io(shown, &e))?;
+    Ok(buf)
+}
+
+/// Opens an input file to stream it (`-` is standard input).
+pub fn open(path: &Path) -> Result<Box<dyn Read>, Error> {
     if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io(Path::new("<stdin>"), &e))?;
-        return Ok(buf);
+        return Ok(Box::new(std::io::stdin()));
     }
     let meta = std::fs::metadata(path).map_err(|e| {
+        let io = |message: &str| Error::Io {
+            path: path.display().to_string(),
+            message: message.to_string(),
+        };
         if e.raw_os_error() == Some(40) {
-            Error::Io {
-                path: path.display().to_string(),
-                message: "symbolic link loop".to_string(),
-            }
+            io("symbolic link loop")
         } else if e.kind() == std::io::ErrorKind::NotFound
             && std::fs::symlink_metadata(path).is_ok()
         {
-            Error::Io {
-                path: path.display().to_string(),
-                message: "dangling symbolic link".to_string(),
-            }
+            io("dangling symbolic link")
         } else {
             Error::io(path, &e)
         }
     })?;
-    let kind = file_kind(&meta);
-    if let Some(kind) = kind {
+    if let Some(kind) = file_kind(&meta) {
         return Err(Error::Io {
             path: path.display().to_string(),
             message: format!("is {kind}, not a file"),
         });
     }
-    std::fs::read(path).map_err(|e| Error::io(path, &e))
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, file)))
 }
 
 /// `Some(description)` for what cannot be read as a data file.

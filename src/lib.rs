@@ -18,6 +18,7 @@ pub mod grid;
 pub mod history;
 pub mod import;
 pub mod input;
+pub mod leads;
 pub mod nps;
 pub mod output;
 pub mod period;

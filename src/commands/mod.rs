@@ -6,6 +6,7 @@ pub(crate) mod add;
 mod chart;
 mod import;
 mod init;
+mod leads;
 mod metrics;
 mod nps;
 mod report;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Command::Chart(args) => chart::run(g, args),
         Command::Nps(args) => nps::run(g, args),
         Command::Import(args) => import::run(g, args),
+        Command::Leads(args) => leads::run(g, args),
         Command::Add(args) => add::run(g, args),
         Command::Metrics(args) => metrics::run(g, args),
     }

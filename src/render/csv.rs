@@ -151,3 +151,46 @@ pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
         .collect();
     write(&["week", "metric", "value"], rows)
 }
+
+/// `leads --out`: every contact, best first.
+pub fn leads(leads: &[crate::leads::Lead]) -> String {
+    let rows = leads
+        .iter()
+        .map(|l| {
+            vec![
+                l.contact_id.clone(),
+                fixed2(Some(l.fit)),
+                fixed2(Some(l.behavior)),
+                fixed2(Some(l.total)),
+                l.mql.to_string(),
+                l.pageviews_before_lead
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                fixed2(Some(l.video_minutes)),
+                l.shares.to_string(),
+            ]
+        })
+        .collect();
+    write(
+        &[
+            "contact_id",
+            "fit",
+            "behavior",
+            "total",
+            "mql",
+            "pageviews_before_lead",
+            "video_minutes",
+            "shares",
+        ],
+        rows,
+    )
+}
+
+/// `leads --weekly`: long rows ready for `add`.
+pub fn weekly(rows: &[(crate::week::Week, &str, f64)]) -> String {
+    let rows = rows
+        .iter()
+        .map(|(w, m, v)| vec![w.to_string(), (*m).to_string(), fixed2(Some(*v))])
+        .collect();
+    write(&["week", "metric", "value"], rows)
+}

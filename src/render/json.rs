@@ -75,3 +75,11 @@ pub fn grid(g: &crate::grid::Grid) -> String {
 pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
     pretty(&json!({"schema": "trustidx.nps.v1", "metric": metric, "weeks": weeks}))
 }
+
+/// `leads --format json`: every contact, best first.
+pub fn leads(leads: &[crate::leads::Lead], mql_threshold: f64) -> String {
+    let mqls = leads.iter().filter(|l| l.mql).count();
+    pretty(
+        &json!({"schema": "trustidx.leads.v1", "contacts": leads.len(), "mqls": mqls, "mql_threshold": mql_threshold, "leads": leads}),
+    )
+}

@@ -331,3 +331,79 @@ pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
     }
     format!("{table}\n")
 }
+
+/// `leads`: counts, a histogram of totals and the top N.
+pub fn leads(leads: &[crate::leads::Lead], threshold: f64, top: usize) -> String {
+    let mqls = leads.iter().filter(|l| l.mql).count();
+    let share = if leads.is_empty() {
+        0.0
+    } else {
+        100.0 * mqls as f64 / leads.len() as f64
+    };
+    let mut out = format!(
+        "{} contacts, {mqls} MQLs ({share:.1}%) at a threshold of {threshold}\n\n",
+        leads.len()
+    );
+    let bins = [
+        (f64::NEG_INFINITY, 0.0),
+        (0.0, 0.25),
+        (0.25, 0.5),
+        (0.5, 0.75),
+        (0.75, 1.0),
+        (1.0, f64::INFINITY),
+    ];
+    let counts: Vec<usize> = bins
+        .iter()
+        .map(|(lo, hi)| {
+            leads
+                .iter()
+                .filter(|l| {
+                    l.total >= lo * threshold.abs().max(1.0)
+                        && l.total < hi * threshold.abs().max(1.0)
+                })
+                .count()
+        })
+        .collect();
+    let most = counts.iter().copied().max().unwrap_or(0).max(1);
+    for ((lo, hi), n) in bins.iter().zip(&counts) {
+        let label = match (lo.is_finite(), hi.is_finite()) {
+            (false, _) => "below 0".to_string(),
+            (_, false) => format!("{:.0}+ (MQL)", threshold),
+            _ => format!("{:.0}–{:.0}", lo * threshold, hi * threshold),
+        };
+        let bar = "█".repeat((n * 40).div_ceil(most).min(40));
+        out.push_str(&format!("{label:>12}  {n:>8}  {bar}\n"));
+    }
+    let mut table = new_table(
+        &[
+            "contact",
+            "fit",
+            "behaviour",
+            "total",
+            "MQL",
+            "views before lead",
+            "video min",
+            "shares",
+        ],
+        false,
+        &[1, 2, 3, 5, 6, 7],
+    );
+    for l in leads.iter().take(top) {
+        table.add_row(vec![
+            Cell::new(&l.contact_id),
+            Cell::new(format!("{:.1}", l.fit)),
+            Cell::new(format!("{:.1}", l.behavior)),
+            Cell::new(format!("{:.1}", l.total)),
+            Cell::new(if l.mql { "yes" } else { "no" }),
+            Cell::new(
+                l.pageviews_before_lead
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::new(format!("{:.1}", l.video_minutes)),
+            Cell::new(l.shares),
+        ]);
+    }
+    out.push_str(&format!("\ntop {}\n{table}\n", top.min(leads.len())));
+    out
+}
