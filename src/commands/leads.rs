@@ -41,16 +41,10 @@ pub fn run(g: &Global, args: &LeadsArgs) -> Result<Status, Error> {
         None => chrono::Utc::now().timestamp(),
     };
     let mut engine = Engine::new(&rules, as_of, week_start);
-    let mut diags = Vec::new();
-    let mut dropped = 0usize;
     let name = shown(&args.activities);
-    read_activities(
-        &args.activities,
-        &name,
-        &mut engine,
-        &mut diags,
-        &mut dropped,
-    )?;
+    let mut found = Found::default();
+    read_activities(&args.activities, &name, &mut engine, &mut found)?;
+    let Found { mut diags, dropped } = found;
     let mut fit = HashMap::new();
     if let Some(path) = &args.contacts {
         read_contacts(path, &rules, &mut engine, &mut fit, &mut diags)?;
@@ -107,41 +101,34 @@ fn load_rules(path: Option<&Path>) -> Result<Result<(Rules, String), Vec<Diagnos
     Ok(Rules::parse(&text, &name).map(|r| (r, name)))
 }
 
-fn push(diags: &mut Vec<Diagnostic>, dropped: &mut usize, d: Diagnostic) {
-    if diags.len() < MAX_DIAGNOSTICS {
-        diags.push(d);
-    } else {
-        *dropped += 1;
+const COLUMNS: [&str; 5] = ["contact_id", "timestamp", "activity", "target", "value"];
+
+/// Where the activity columns are.
+#[derive(Clone, Copy)]
+struct Layout {
+    at: [usize; 5],
+    width: usize,
+}
+
+/// Problems found while reading, with a count of those not kept.
+#[derive(Default)]
+struct Found {
+    diags: Vec<Diagnostic>,
+    dropped: usize,
+}
+
+impl Found {
+    fn push(&mut self, d: Diagnostic) {
+        if self.diags.len() < MAX_DIAGNOSTICS {
+            self.diags.push(d);
+        } else {
+            self.dropped += 1;
+        }
     }
 }
 
-const COLUMNS: [&str; 5] = ["contact_id", "timestamp", "activity", "target", "value"];
-
-fn read_activities(
-    path: &Path,
-    name: &str,
-    engine: &mut Engine<'_>,
-    diags: &mut Vec<Diagnostic>,
-    dropped: &mut usize,
-) -> Result<(), Error> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input::open(path)?);
-    let mut record = csv::ByteRecord::new();
-    let io = |e: csv::Error| Error::Io {
-        path: name.to_string(),
-        message: e.to_string(),
-    };
-    if !reader.read_byte_record(&mut record).map_err(io)? {
-        diags.push(Diagnostic::error(
-            Code::EmptyFile,
-            Location::file(name),
-            format!("{name} is empty"),
-        ));
-        return Ok(());
-    }
-    let header: Vec<String> = record
+fn layout(header: &csv::ByteRecord, name: &str, found: &mut Found) -> Option<Layout> {
+    let names: Vec<String> = header
         .iter()
         .map(|f| {
             String::from_utf8_lossy(f)
@@ -151,24 +138,25 @@ fn read_activities(
         })
         .collect();
     let mut at = [usize::MAX; 5];
-    for (i, h) in header.iter().enumerate() {
+    for (i, h) in names.iter().enumerate() {
         match COLUMNS.iter().position(|c| c.eq_ignore_ascii_case(h)) {
             Some(k) => at[k] = i,
             None => {
+                let loc = Location::at(name, 1, u32::try_from(i + 1).ok());
                 let mut d = Diagnostic::error(
                     Code::UnknownColumn,
-                    Location::at(name, 1, u32::try_from(i + 1).ok()),
+                    loc,
                     format!("column {:?} is not part of an activity export", excerpt(h)),
                 );
                 if let Some(s) = did_you_mean(h, COLUMNS) {
                     d = d.with_hint(format!("did you mean {s}?"));
                 }
-                diags.push(d);
+                found.push(d);
             }
         }
     }
     if let Some(k) = at[..4].iter().position(|&i| i == usize::MAX) {
-        diags.push(
+        found.push(
             Diagnostic::error(
                 Code::NoHeader,
                 Location::at(name, 1, None),
@@ -176,55 +164,84 @@ fn read_activities(
             )
             .with_hint("an activity export starts with contact_id,timestamp,activity,target,value"),
         );
-        return Ok(());
+        return None;
     }
-    let width = header.len();
-    while reader.read_byte_record(&mut record).map_err(io)? {
-        let line = record
-            .position()
-            .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
-        if record.len() != width {
-            if record.iter().all(<[u8]>::is_empty) {
+    Some(Layout {
+        at,
+        width: names.len(),
+    })
+}
+
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() => s,
+        _ => s.trim(),
+    }
+}
+
+/// Reads activity rows (no header) into `engine`; `first_line` is the
+/// physical line the reader starts on.
+fn read_rows<R: std::io::Read>(
+    reader: R,
+    layout: Layout,
+    first_line: u64,
+    name: &str,
+    engine: &mut Engine<'_>,
+    found: &mut Found,
+) -> Result<(), Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut record = csv::StringRecord::new();
+    let at = layout.at;
+    let col = |k: usize| u32::try_from(at[k] + 1).ok();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() + first_line - 1);
+                if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    let loc = Location::at(name, u32::try_from(line).unwrap_or(u32::MAX), None);
+                    found.push(
+                        Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
+                            .with_hint("save the export as UTF-8"),
+                    );
+                    continue;
+                }
+                return Err(Error::Io {
+                    path: name.to_string(),
+                    message: e.to_string(),
+                });
+            }
+        }
+        let line = || {
+            u32::try_from(record.position().map_or(0, |p| p.line() + first_line - 1))
+                .unwrap_or(u32::MAX)
+        };
+        if record.len() != layout.width {
+            if record.iter().all(str::is_empty) {
                 continue;
             }
-            push(
-                diags,
-                dropped,
-                Diagnostic::error(
-                    Code::RaggedRow,
-                    Location::at(name, line, None),
-                    format!(
-                        "the row has {} fields but the header has {width}",
-                        record.len()
-                    ),
+            found.push(Diagnostic::error(
+                Code::RaggedRow,
+                Location::at(name, line(), None),
+                format!(
+                    "the row has {} fields but the header has {}",
+                    record.len(),
+                    layout.width
                 ),
-            );
+            ));
             continue;
         }
-        let field = |k: usize| record.get(at[k]).map(std::str::from_utf8);
-        let (Some(Ok(contact)), Some(Ok(ts)), Some(Ok(activity)), Some(Ok(target))) =
-            (field(0), field(1), field(2), field(3))
-        else {
-            push(
-                diags,
-                dropped,
-                Diagnostic::error(
-                    Code::BadEncoding,
-                    Location::at(name, line, None),
-                    "the row is not UTF-8 text",
-                )
-                .with_hint("save the export as UTF-8"),
-            );
-            continue;
-        };
-        let col = |k: usize| u32::try_from(at[k] + 1).ok();
+        let field = |k: usize| record.get(at[k]).map_or("", trim);
+        let ts = field(1);
         let Some(timestamp) = parse_timestamp(ts) else {
-            push(
-                diags,
-                dropped,
+            found.push(
                 Diagnostic::error(
                     Code::BadTimestamp,
-                    Location::at(name, line, col(1)),
+                    Location::at(name, line(), col(1)),
                     format!(
                         "timestamp {:?} is not an ISO 8601 date and time",
                         excerpt(ts)
@@ -234,42 +251,160 @@ fn read_activities(
             );
             continue;
         };
-        let value_text = if at[4] == usize::MAX {
-            Ok("")
-        } else {
-            field(4).unwrap_or(Ok(""))
-        };
-        let value = match value_text.map(str::trim) {
-            Ok("") => 0.0,
-            Ok(v) => match v.parse::<f64>() {
+        let value = match if at[4] == usize::MAX { "" } else { field(4) } {
+            "" => 0.0,
+            v => match v.parse::<f64>() {
                 Ok(x) if x.is_finite() && x >= 0.0 => x,
                 _ => {
-                    push(
-                        diags,
-                        dropped,
-                        Diagnostic::error(
-                            Code::InvalidValue,
-                            Location::at(name, line, col(4)),
-                            format!(
-                                "value {:?} is not a number of seconds (0 or more)",
-                                excerpt(v)
-                            ),
+                    found.push(Diagnostic::error(
+                        Code::InvalidValue,
+                        Location::at(name, line(), col(4)),
+                        format!(
+                            "value {:?} is not a number of seconds (0 or more)",
+                            excerpt(v)
                         ),
-                    );
+                    ));
                     continue;
                 }
             },
-            Err(_) => 0.0,
         };
         engine.feed(Activity {
-            contact: contact.trim(),
+            contact: field(0),
             timestamp,
-            activity: activity.trim(),
-            target: target.trim(),
+            activity: field(2),
+            target: field(3),
             value,
         });
     }
+}
+
+/// Reads the activity file, in two parallel halves when it is a large
+/// regular file without quotes (a split can then only fall between rows).
+fn read_activities(
+    path: &Path,
+    name: &str,
+    engine: &mut Engine<'_>,
+    found: &mut Found,
+) -> Result<(), Error> {
+    use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+    let mut input = BufReader::with_capacity(1 << 20, input::open(path)?);
+    let mut header_line = Vec::new();
+    input
+        .read_until(b'\n', &mut header_line)
+        .map_err(|e| Error::io(path, &e))?;
+    if header_line.iter().all(u8::is_ascii_whitespace) {
+        found.push(Diagnostic::error(
+            Code::EmptyFile,
+            Location::file(name),
+            format!("{name} is empty"),
+        ));
+        return Ok(());
+    }
+    let mut header = csv::ByteRecord::new();
+    let mut hr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(header_line.as_slice());
+    if !hr.read_byte_record(&mut header).unwrap_or(false) {
+        found.push(Diagnostic::error(
+            Code::NoHeader,
+            Location::at(name, 1, None),
+            "the first line is not a header",
+        ));
+        return Ok(());
+    }
+    let Some(layout) = layout(&header, name, found) else {
+        return Ok(());
+    };
+    let start = header_line.len() as u64;
+    let split = (path.as_os_str() != "-")
+        .then(|| split_point(path, start))
+        .flatten();
+    let Some(mid) = split else {
+        return read_rows(input, layout, 2, name, engine, found);
+    };
+    let open_at = |offset: u64| -> Result<BufReader<std::fs::File>, Error> {
+        let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+        f.seek(SeekFrom::Start(offset))
+            .map_err(|e| Error::io(path, &e))?;
+        Ok(BufReader::with_capacity(1 << 20, f))
+    };
+    let first = open_at(start)?.take(mid - start);
+    let second = open_at(mid)?;
+    let mut other = engine.fork();
+    let mut other_found = Found::default();
+    let second_result = std::thread::scope(|scope| {
+        let worker =
+            scope.spawn(|| read_rows(second, layout, 1, name, &mut other, &mut other_found));
+        read_rows(first, layout, 2, name, engine, found)?;
+        worker.join().unwrap_or_else(|_| {
+            Err(Error::Io {
+                path: name.to_string(),
+                message: "a reader thread failed".to_string(),
+            })
+        })
+    });
+    second_result?;
+    if !other_found.diags.is_empty() {
+        // the second half's lines count from its start: shift them
+        let lines_before = count_lines(path, mid)?;
+        for mut d in other_found.diags {
+            d.line = d
+                .line
+                .map(|l| l.saturating_add(u32::try_from(lines_before).unwrap_or(u32::MAX)));
+            found.push(d);
+        }
+    }
+    found.dropped += other_found.dropped;
+    engine.merge(other);
     Ok(())
+}
+
+/// The byte offset of a row start near the middle of a large file with no
+/// `"` (so every newline ends a row); `None` when it should be read whole.
+fn split_point(path: &Path, start: u64) -> Option<u64> {
+    use std::io::Read;
+    const MIN: u64 = 32 << 20;
+    let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+    if size < MIN {
+        return None;
+    }
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 4 << 20];
+    let (mut offset, mut mid) = (0u64, None);
+    let half = start + (size - start) / 2;
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        let chunk = buf.get(..n)?;
+        if memchr::memchr(b'"', chunk).is_some() {
+            return None;
+        }
+        if mid.is_none() && offset + n as u64 > half {
+            let from = usize::try_from(half.saturating_sub(offset)).ok()?;
+            mid = memchr::memchr(b'\n', chunk.get(from..)?).map(|i| offset + (from + i) as u64 + 1);
+        }
+        offset += n as u64;
+    }
+    mid.filter(|m| *m > start && *m < size)
+}
+
+fn count_lines(path: &Path, upto: u64) -> Result<u64, Error> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| Error::io(path, &e))?
+        .take(upto);
+    let mut buf = vec![0u8; 4 << 20];
+    let mut lines = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(|e| Error::io(path, &e))?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        lines += memchr::memchr_iter(b'\n', buf.get(..n).unwrap_or(&[])).count() as u64;
+    }
 }
 
 fn read_contacts(

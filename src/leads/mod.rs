@@ -7,8 +7,10 @@ mod rules;
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{NaiveDate, NaiveDateTime, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use serde::Serialize;
+
+use rustc_hash::FxHashMap;
 
 use crate::week::Week;
 
@@ -28,14 +30,19 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
         && b[16] == b':'
         && b[19] == b'Z'
     {
-        let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<u32>().ok();
+        let num = |from: usize, to: usize| {
+            b.get(from..to)?.iter().try_fold(0u32, |acc, &d| {
+                d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+            })
+        };
         let date =
-            NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
-        let (h, m, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+            NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+        let (h, m, s) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
         if h > 23 || m > 59 || s > 59 {
             return None;
         }
-        return Some(date.and_hms_opt(h, m, s)?.and_utc().timestamp());
+        let days = i64::from(date.num_days_from_ce()) - 719_163;
+        return Some(days * 86_400 + i64::from(h * 3600 + m * 60 + s));
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
         return Some(dt.timestamp());
@@ -71,6 +78,37 @@ struct State {
     shares: u64,
 }
 
+impl State {
+    fn page_view(&mut self, t: i64) {
+        if self.first_submit.is_none_or(|f| t < f) {
+            self.pageviews.push(t);
+        }
+    }
+
+    fn form_submit(&mut self, t: i64) {
+        if self.first_submit.is_none_or(|f| t < f) {
+            self.first_submit = Some(t);
+            self.pageviews.retain(|&v| v < t);
+        }
+    }
+
+    /// Combines the totals two readers of one file found for a contact.
+    fn absorb(&mut self, other: State) {
+        self.behavior += other.behavior;
+        self.video_seconds += other.video_seconds;
+        self.shares += other.shares;
+        if let Some(t) = other.first_submit {
+            self.form_submit(t);
+        }
+        for t in other.pageviews {
+            self.page_view(t);
+        }
+    }
+}
+
+/// Target → (points, per minute) of one activity type.
+type RuleMemo = FxHashMap<Box<str>, (f64, bool)>;
+
 /// One activity row, as the command read it.
 #[derive(Debug, Clone, Copy)]
 pub struct Activity<'a> {
@@ -96,18 +134,25 @@ pub struct Lead {
     pub shares: u64,
 }
 
-/// Streams activities and scores them.
+fn week_of(t: i64, start: Weekday) -> Week {
+    let day =
+        chrono::DateTime::from_timestamp(t, 0).map_or_else(NaiveDate::default, |d| d.date_naive());
+    Week::containing(day, start)
+}
+
+/// Streams activities and scores them. Several engines may read parts of
+/// one file in parallel and be merged.
 pub struct Engine<'r> {
     rules: &'r Rules,
     as_of: i64,
     week_start: Weekday,
-    index: HashMap<Box<str>, usize>,
-    ids: Vec<Box<str>>,
-    states: Vec<State>,
+    states: FxHashMap<Box<str>, State>,
     /// Per week: video seconds and shares of that week's activities.
     weekly: BTreeMap<Week, (f64, u64)>,
-    /// Memo of (activity, target) → rule, for repeated targets.
-    matches: HashMap<(Box<str>, Box<str>), (f64, bool)>,
+    /// Memo of activity → target → rule, for repeated targets.
+    matches: FxHashMap<Box<str>, RuleMemo>,
+    /// The day of the last activity that registered its week.
+    last_day: Option<i64>,
 }
 
 impl<'r> Engine<'r> {
@@ -116,55 +161,47 @@ impl<'r> Engine<'r> {
             rules,
             as_of,
             week_start,
-            index: HashMap::new(),
-            ids: Vec::new(),
-            states: Vec::new(),
+            states: FxHashMap::default(),
             weekly: BTreeMap::new(),
-            matches: HashMap::new(),
+            matches: FxHashMap::default(),
+            last_day: None,
         }
     }
 
-    fn contact(&mut self, id: &str) -> usize {
-        if let Some(&i) = self.index.get(id) {
-            return i;
-        }
-        let i = self.states.len();
-        self.index.insert(id.into(), i);
-        self.ids.push(id.into());
-        self.states.push(State::default());
-        i
+    /// A contact's state, created on first sight (allocates only then
+    /// when called after a failed lookup, as `feed` does).
+    fn state(&mut self, id: &str) -> &mut State {
+        self.states.entry(id.into()).or_default()
     }
 
     /// Lists a contact (from the contacts file) without activity.
     pub fn touch(&mut self, id: &str) {
-        self.contact(id);
+        self.state(id);
+    }
+
+    /// The rule of an (activity, target), memoised without allocating on a hit.
+    fn rule(&mut self, activity: &str, target: &str) -> (f64, bool) {
+        if let Some(hit) = self.matches.get(activity).and_then(|m| m.get(target)) {
+            return *hit;
+        }
+        let m = self.rules.matching(activity, target);
+        let per_activity = self.matches.entry(activity.into()).or_default();
+        if per_activity.len() < 100_000 {
+            per_activity.insert(target.into(), m);
+        }
+        m
     }
 
     pub fn feed(&mut self, a: Activity<'_>) {
-        let c = self.contact(a.contact);
         if a.timestamp > self.as_of {
-            return; // after --as-of: ignored for every output, but listed
-        }
-        let (points, per_minute) = match self.matches.get(&(a.activity.into(), a.target.into())) {
-            Some(m) => *m,
-            None => {
-                let m = self.rules.matching(a.activity, a.target);
-                if self.matches.len() < 100_000 {
-                    self.matches.insert((a.activity.into(), a.target.into()), m);
-                }
-                m
-            }
-        };
-        let week = Week::containing(
-            chrono::DateTime::from_timestamp(a.timestamp, 0)
-                .map_or_else(NaiveDate::default, |d| d.date_naive()),
-            self.week_start,
-        );
-        let Some(s) = self.states.get_mut(c) else {
+            // after --as-of: ignored for every output, but listed
+            self.touch(a.contact);
             return;
-        };
+        }
+        let (points, per_minute) = self.rule(a.activity, a.target);
+        let mut p = 0.0;
         if points != 0.0 {
-            let mut p = if per_minute {
+            p = if per_minute {
                 points * a.value / 60.0
             } else {
                 points
@@ -172,47 +209,87 @@ impl<'r> Engine<'r> {
             if let Some(h) = self.rules.half_life_days {
                 p *= 0.5f64.powf((self.as_of - a.timestamp) as f64 / 86_400.0 / h);
             }
-            s.behavior += p;
         }
+        let start = self.week_start;
+        let s = match self.states.get_mut(a.contact) {
+            Some(s) => s,
+            None => self.state(a.contact),
+        };
+        s.behavior += p;
         match a.activity {
-            "page_view" if s.first_submit.is_none_or(|f| a.timestamp < f) => {
-                s.pageviews.push(a.timestamp);
-            }
-            "form_submit" if s.first_submit.is_none_or(|f| a.timestamp < f) => {
-                s.first_submit = Some(a.timestamp);
-                s.pageviews.retain(|&t| t < a.timestamp);
-            }
+            "page_view" => s.page_view(a.timestamp),
+            "form_submit" => s.form_submit(a.timestamp),
             "video_watch" => {
                 s.video_seconds += a.value;
-                self.weekly.entry(week).or_default().0 += a.value;
+                self.weekly
+                    .entry(week_of(a.timestamp, start))
+                    .or_default()
+                    .0 += a.value;
             }
             "share" => {
                 s.shares += 1;
-                self.weekly.entry(week).or_default().1 += 1;
+                self.weekly
+                    .entry(week_of(a.timestamp, start))
+                    .or_default()
+                    .1 += 1;
             }
             _ => {}
         }
-        if a.activity != "video_watch" && a.activity != "share" {
-            self.weekly.entry(week).or_default();
+        // every week with activity gets its rows, even with no video or share
+        let day = a.timestamp.div_euclid(86_400);
+        if self.last_day != Some(day) {
+            self.last_day = Some(day);
+            self.weekly.entry(week_of(a.timestamp, start)).or_default();
+        }
+    }
+
+    /// An empty engine with the same rules and settings, to read another
+    /// part of the file in parallel.
+    pub fn fork(&self) -> Engine<'r> {
+        Engine::new(self.rules, self.as_of, self.week_start)
+    }
+
+    /// Adds what another engine read (another part of the same file).
+    pub fn merge(&mut self, other: Engine<'_>) {
+        for (id, state) in other.states {
+            match self.states.get_mut(&id) {
+                Some(s) => s.absorb(state),
+                None => {
+                    self.states.insert(id, state);
+                }
+            }
+        }
+        for (week, (video, shares)) in other.weekly {
+            let e = self.weekly.entry(week).or_default();
+            e.0 += video;
+            e.1 += shares;
         }
     }
 
     /// The scored contacts, best first (then by id), with fit points from
     /// `fit`, and the weekly rows of `--weekly` (`week, metric, value`).
     pub fn finish(self, fit: &HashMap<String, f64>) -> (Vec<Lead>, Vec<(Week, &'static str, f64)>) {
+        let mut converted: BTreeMap<Week, (u64, u64)> = BTreeMap::new();
+        for s in self.states.values() {
+            if let Some(f) = s.first_submit {
+                let e = converted.entry(week_of(f, self.week_start)).or_default();
+                e.0 += s.pageviews.len() as u64;
+                e.1 += 1;
+            }
+        }
+        let threshold = self.rules.mql_threshold;
         let mut leads: Vec<Lead> = self
-            .ids
-            .iter()
-            .zip(&self.states)
+            .states
+            .into_iter()
             .map(|(id, s)| {
                 let fit = fit.get(id.as_ref()).copied().unwrap_or(0.0);
                 let total = fit + s.behavior;
                 Lead {
-                    contact_id: id.to_string(),
+                    contact_id: id.into_string(),
                     fit,
                     behavior: s.behavior,
                     total,
-                    mql: total >= self.rules.mql_threshold,
+                    mql: total >= threshold,
                     pageviews_before_lead: s.first_submit.map(|_| s.pageviews.len() as u64),
                     video_minutes: s.video_seconds / 60.0,
                     shares: s.shares,
@@ -224,18 +301,6 @@ impl<'r> Engine<'r> {
                 .total_cmp(&a.total)
                 .then_with(|| a.contact_id.cmp(&b.contact_id))
         });
-        let mut converted: BTreeMap<Week, (u64, u64)> = BTreeMap::new();
-        for s in &self.states {
-            if let Some(f) = s.first_submit {
-                let day = chrono::DateTime::from_timestamp(f, 0)
-                    .map_or_else(NaiveDate::default, |d| d.date_naive());
-                let e = converted
-                    .entry(Week::containing(day, self.week_start))
-                    .or_default();
-                e.0 += s.pageviews.len() as u64;
-                e.1 += 1;
-            }
-        }
         let mut weeks: Vec<Week> = self
             .weekly
             .keys()
