@@ -79,6 +79,19 @@ pub fn import(
     date_format: Option<&str>,
 ) -> Result<ImportReport, Vec<Diagnostic>> {
     let mut diags = Vec::new();
+    for (label, id) in maps {
+        if t.metric_index(id).is_none() {
+            let mut d = Diagnostic::error(
+                Code::UnknownMetric,
+                Location::default(),
+                format!("--map {label:?}={id}: the template has no metric {id}"),
+            );
+            if let Some(s) = did_you_mean(id, t.metric_ids()) {
+                d = d.with_hint(format!("did you mean {s}?"));
+            }
+            diags.push(d);
+        }
+    }
     let Some(h) = sheet
         .rows
         .iter()

@@ -32,6 +32,11 @@ pub fn merge(
     };
     for file in inputs {
         for record in file.rows {
+            // An empty row from a file without entities (the row `init`
+            // writes) belongs to no entity when others name theirs.
+            if has_entity && record.entity.is_none() && record.cells.is_empty() {
+                continue;
+            }
             let rows = entities.entry(record.entity.clone()).or_default();
             let row = rows.entry(record.week).or_insert_with(|| Row {
                 origin: record.origin,

@@ -395,9 +395,6 @@ mod presets {
     }
 
     #[test]
-    #[ignore = "bug: `init --preset social-selling` writes trust-index.csv without an \
-                `entity` column, so a seller file scored in that folder gets a fifth, \
-                unnamed entity (an empty row in the leaderboard)"]
     fn social_selling_init_folder_ranks_only_the_sellers() {
         let dir = init("social-selling", "Social selling", 1);
         let ex = example("social-selling");
@@ -1160,8 +1157,6 @@ mod import {
     }
 
     #[test]
-    #[ignore = "bug: `--map LABEL=ID` with an ID that is no metric is silently ignored; \
-                the error then tells the user to use --map, which they did"]
     fn map_to_an_unknown_id_is_named() {
         let dir = scratch();
         variant(
