@@ -194,8 +194,6 @@ fn read_rows<R: std::io::Read>(
         .flexible(true)
         .from_reader(reader);
     let mut record = csv::StringRecord::new();
-    let at = layout.at;
-    let col = |k: usize| u32::try_from(at[k] + 1).ok();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
@@ -216,66 +214,143 @@ fn read_rows<R: std::io::Read>(
                 });
             }
         }
-        let line = || {
-            u32::try_from(record.position().map_or(0, |p| p.line() + first_line - 1))
-                .unwrap_or(u32::MAX)
-        };
-        if record.len() != layout.width {
-            if record.iter().all(str::is_empty) {
+        let line = record.position().map_or(0, |p| p.line() + first_line - 1);
+        let fields: Vec<&str> = record.iter().collect();
+        process_row(&fields, layout, line, name, engine, found);
+    }
+}
+
+/// Reads quote-free activity rows: with no `"` in the file every comma
+/// ends a field and every newline a row, so rows are split with `memchr`
+/// rather than the general CSV state machine (3–4× fewer instructions per
+/// row on the w3 profile). Blank lines are skipped, as the CSV reader does.
+fn read_plain_rows<R: std::io::Read>(
+    mut reader: R,
+    layout: Layout,
+    first_line: u64,
+    name: &str,
+    engine: &mut Engine<'_>,
+    found: &mut Found,
+) -> Result<(), Error> {
+    let mut buf: Vec<u8> = vec![0; 1 << 20];
+    let (mut filled, mut line) = (0usize, first_line);
+    loop {
+        let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
+        let n = reader
+            .read(buf.get_mut(filled..).unwrap_or(&mut []))
+            .map_err(|e| Error::Io {
+                path: name.to_string(),
+                message: crate::error::describe_io(&e),
+            })?;
+        let end = filled + n;
+        let at_eof = n == 0;
+        let data = buf.get(..end).unwrap_or(&[]);
+        let mut start = 0;
+        while start < end {
+            let stop = match memchr::memchr(b'\n', data.get(start..).unwrap_or(&[])) {
+                Some(i) => start + i,
+                None if at_eof => end,
+                None => break,
+            };
+            let raw = data.get(start..stop).unwrap_or(&[]);
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            start = stop + 1;
+            let this_line = line;
+            line += 1;
+            if raw.is_empty() {
                 continue;
             }
-            found.push(Diagnostic::error(
-                Code::RaggedRow,
-                Location::at(name, line(), None),
-                format!(
-                    "the row has {} fields but the header has {}",
-                    record.len(),
-                    layout.width
-                ),
-            ));
-            continue;
+            let Ok(text) = std::str::from_utf8(raw) else {
+                let loc = Location::at(name, u32::try_from(this_line).unwrap_or(u32::MAX), None);
+                found.push(
+                    Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
+                        .with_hint("save the export as UTF-8"),
+                );
+                continue;
+            };
+            fields.clear();
+            fields.extend(text.split(','));
+            process_row(&fields, layout, this_line, name, engine, found);
         }
-        let field = |k: usize| record.get(at[k]).map_or("", trim);
-        let ts = field(1);
-        let Some(timestamp) = parse_timestamp(ts) else {
-            found.push(
-                Diagnostic::error(
-                    Code::BadTimestamp,
-                    Location::at(name, line(), col(1)),
-                    format!(
-                        "timestamp {:?} is not an ISO 8601 date and time",
-                        excerpt(ts)
-                    ),
-                )
-                .with_hint("write e.g. 2026-11-23T10:00:00Z"),
-            );
-            continue;
-        };
-        let value = match if at[4] == usize::MAX { "" } else { field(4) } {
-            "" => 0.0,
-            v => match v.parse::<f64>() {
-                Ok(x) if x.is_finite() && x >= 0.0 => x,
-                _ => {
-                    found.push(Diagnostic::error(
-                        Code::InvalidValue,
-                        Location::at(name, line(), col(4)),
-                        format!(
-                            "value {:?} is not a number of seconds (0 or more)",
-                            excerpt(v)
-                        ),
-                    ));
-                    continue;
-                }
-            },
-        };
-        engine.feed(Activity {
-            contact: field(0),
-            timestamp,
-            activity: field(2),
-            target: field(3),
-            value,
-        });
+        if at_eof {
+            return Ok(());
+        }
+        // keep the partial row for the next read, growing the buffer for a long one
+        buf.copy_within(start..end, 0);
+        filled = end - start;
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
     }
+}
+
+/// Checks one row's fields and feeds it to the engine.
+fn process_row(
+    fields: &[&str],
+    layout: Layout,
+    line: u64,
+    name: &str,
+    engine: &mut Engine<'_>,
+    found: &mut Found,
+) {
+    let at = layout.at;
+    let line = u32::try_from(line).unwrap_or(u32::MAX);
+    let col = |k: usize| u32::try_from(at[k] + 1).ok();
+    if fields.len() != layout.width {
+        if fields.iter().all(|f| f.is_empty()) {
+            return;
+        }
+        found.push(Diagnostic::error(
+            Code::RaggedRow,
+            Location::at(name, line, None),
+            format!(
+                "the row has {} fields but the header has {}",
+                fields.len(),
+                layout.width
+            ),
+        ));
+        return;
+    }
+    let field = |k: usize| fields.get(at[k]).map_or("", |f| trim(f));
+    let ts = field(1);
+    let Some(timestamp) = parse_timestamp(ts) else {
+        found.push(
+            Diagnostic::error(
+                Code::BadTimestamp,
+                Location::at(name, line, col(1)),
+                format!(
+                    "timestamp {:?} is not an ISO 8601 date and time",
+                    excerpt(ts)
+                ),
+            )
+            .with_hint("write e.g. 2026-11-23T10:00:00Z"),
+        );
+        return;
+    };
+    let value = match if at[4] == usize::MAX { "" } else { field(4) } {
+        "" => 0.0,
+        v => match v.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => x,
+            _ => {
+                found.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    Location::at(name, line, col(4)),
+                    format!(
+                        "value {:?} is not a number of seconds (0 or more)",
+                        excerpt(v)
+                    ),
+                ));
+                return;
+            }
+        },
+    };
+    engine.feed(Activity {
+        contact: field(0),
+        timestamp,
+        activity: field(2),
+        target: field(3),
+        value,
+    });
 }
 
 /// Reads the activity file, in two parallel halves when it is a large
@@ -335,8 +410,8 @@ fn read_activities(
     let mut other_found = Found::default();
     let second_result = std::thread::scope(|scope| {
         let worker =
-            scope.spawn(|| read_rows(second, layout, 1, name, &mut other, &mut other_found));
-        read_rows(first, layout, 2, name, engine, found)?;
+            scope.spawn(|| read_plain_rows(second, layout, 1, name, &mut other, &mut other_found));
+        read_plain_rows(first, layout, 2, name, engine, found)?;
         worker.join().unwrap_or_else(|_| {
             Err(Error::Io {
                 path: name.to_string(),
@@ -463,4 +538,44 @@ fn read_contacts(
         engine.touch(id);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scored(plain: bool, data: &str) -> (Vec<crate::leads::Lead>, Vec<Option<u32>>) {
+        let rules = match Rules::parse(
+            "[[behavior]]\nactivity = \"page_view\"\npoints = 2\n",
+            "r.toml",
+        ) {
+            Ok(r) => r,
+            Err(d) => panic!("{d:?}"),
+        };
+        let layout = Layout {
+            at: [0, 1, 2, 3, 4],
+            width: 5,
+        };
+        let mut engine = Engine::new(&rules, 2_000_000_000, chrono::Weekday::Mon);
+        let mut found = Found::default();
+        let result = if plain {
+            read_plain_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found)
+        } else {
+            read_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found)
+        };
+        assert!(result.is_ok());
+        let lines = found.diags.iter().map(|d| d.line).collect();
+        (engine.finish(&HashMap::new()).0, lines)
+    }
+
+    #[test]
+    fn the_quote_free_reader_agrees_with_the_csv_reader() {
+        let data = "c1,2026-01-05T10:00:00Z,page_view,/a,\r\n\nc2,2026-01-06T10:00:00Z,form_submit,/f,\nc1,bad,page_view,/b,\nc2,2026-01-05T10:00:00Z,page_view,/a,\nc3,2026-01-05T10:00:00Z,video_watch,/v,90\nc4,x\nc1,2026-01-07T10:00:00Z,page_view,/a,";
+        let (csv, csv_lines) = scored(false, data);
+        let (plain, plain_lines) = scored(true, data);
+        assert_eq!(csv, plain);
+        assert_eq!(csv_lines, plain_lines);
+        assert_eq!(plain_lines, vec![Some(5), Some(8)]);
+        assert_eq!(plain.len(), 3);
+    }
 }

@@ -176,7 +176,9 @@ impl<'r> Engine<'r> {
 
     /// Lists a contact (from the contacts file) without activity.
     pub fn touch(&mut self, id: &str) {
-        self.state(id);
+        if !self.states.contains_key(id) {
+            self.state(id);
+        }
     }
 
     /// The rule of an (activity, target), memoised without allocating on a hit.
