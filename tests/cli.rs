@@ -18,3 +18,9 @@ mod properties;
 
 #[path = "cli/history.rs"]
 mod history;
+
+#[path = "cli/catalogs.rs"]
+mod catalogs;
+
+#[path = "cli/charts.rs"]
+mod charts;

@@ -1,6 +1,7 @@
 //! Renderers: one module per output format, all reading the same report.
 //! Shared number formatting lives here.
 
+pub mod chart;
 pub mod csv;
 pub mod diagnostics;
 pub mod json;
