@@ -173,6 +173,9 @@ pub struct ScoreArgs {
     /// Show only this entity
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
+    /// No sparkline column in the table
+    #[arg(long)]
+    pub no_sparklines: bool,
     /// After a successful score, add the scored files to the history (as `add`)
     #[arg(long)]
     pub record: bool,

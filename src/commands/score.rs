@@ -71,7 +71,9 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
     );
     let color = output::use_color(g.color, output::stdout_is_terminal());
     let text = match args.format {
-        ReportFormat::Table => render::table::score(t, &report, color, output::width()),
+        ReportFormat::Table => {
+            render::table::score(t, &report, color, output::width(), !args.no_sparklines)
+        }
         ReportFormat::Json => render::json::score(&report),
         ReportFormat::Csv => render::csv::score(&report),
         ReportFormat::Markdown => render::markdown::score(t, &report),

@@ -40,7 +40,18 @@ fn change_cell(v: Option<f64>, color: bool) -> Cell {
 }
 
 /// Renders with the widest layout that fits `width`.
-fn fit(build: impl Fn(bool) -> Table, width: Option<usize>) -> String {
+fn fit(build: impl Fn(bool) -> Table, width: Option<usize>, wide_allowed: bool) -> String {
+    if !wide_allowed {
+        let mut narrow = build(false);
+        if let Some(w) = width {
+            if narrow.lines().any(|l| console_width(&l) > w) {
+                narrow
+                    .set_content_arrangement(ContentArrangement::Dynamic)
+                    .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+            }
+        }
+        return narrow.to_string();
+    }
     let wide = build(true);
     let Some(w) = width else {
         return wide.to_string();
@@ -71,19 +82,24 @@ fn console_width(line: &str) -> usize {
     n
 }
 
-pub fn score(t: &Template, r: &ScoreReport, color: bool, width: Option<usize>) -> String {
+/// The score table; `sparklines` adds the last 12 weekly scores when the
+/// width allows.
+pub fn score(
+    t: &Template,
+    r: &ScoreReport,
+    color: bool,
+    width: Option<usize>,
+    sparklines: bool,
+) -> String {
     let mut out = format!("{}\n", heading(&t.name, r));
     match r.entities.as_slice() {
-        [one] => out.push_str(&entity(one, color, width)),
-        many => out.push_str(&summary(many, color, width)),
+        [one] => out.push_str(&entity(one, color, width, sparklines)),
+        many => out.push_str(&summary(many, color, width, sparklines)),
     }
     out
 }
 
-fn entity(e: &EntityReport, color: bool, width: Option<usize>) -> String {
-    if let Some(name) = &e.entity {
-        let _ = name;
-    }
+fn entity(e: &EntityReport, color: bool, width: Option<usize>, sparklines: bool) -> String {
     let build = |with_trend: bool| {
         let mut header = vec!["metric", "value", "reference", "score", "change"];
         if with_trend {
@@ -131,7 +147,7 @@ fn entity(e: &EntityReport, color: bool, width: Option<usize>) -> String {
     if let Some(name) = &e.entity {
         out.push_str(&format!("entity {name}\n"));
     }
-    out.push_str(&fit(build, width));
+    out.push_str(&fit(build, width, sparklines));
     out.push('\n');
     out.push_str(&index_line(e, color));
     out
@@ -160,7 +176,12 @@ fn index_line(e: &EntityReport, color: bool) -> String {
     format!("{}\n", parts.join(" · "))
 }
 
-fn summary(entities: &[EntityReport], color: bool, width: Option<usize>) -> String {
+fn summary(
+    entities: &[EntityReport],
+    color: bool,
+    width: Option<usize>,
+    sparklines: bool,
+) -> String {
     let build = |with_trend: bool| {
         let mut header = vec![
             "#",
@@ -197,7 +218,7 @@ fn summary(entities: &[EntityReport], color: bool, width: Option<usize>) -> Stri
         }
         table
     };
-    let mut out = fit(build, width);
+    let mut out = fit(build, width, sparklines);
     out.push('\n');
     out
 }

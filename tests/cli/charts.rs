@@ -482,3 +482,26 @@ mod errors {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn no_sparklines_drops_the_trend_column() {
+    let with = crate::common::trust_index("score")
+        .args(["history.csv"])
+        .env("COLUMNS", "200")
+        .output()
+        .expect("runs");
+    let without = crate::common::trust_index("score")
+        .args(["history.csv", "--no-sparklines"])
+        .env("COLUMNS", "200")
+        .output()
+        .expect("runs");
+    let (with, without) = (
+        String::from_utf8_lossy(&with.stdout),
+        String::from_utf8_lossy(&without.stdout),
+    );
+    assert!(with.contains("last 12 weeks"), "{with}");
+    assert!(
+        !without.contains("last 12 weeks") && !without.contains('▁'),
+        "{without}"
+    );
+}
