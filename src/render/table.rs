@@ -43,12 +43,12 @@ fn change_cell(v: Option<f64>, color: bool) -> Cell {
 fn fit(build: impl Fn(bool) -> Table, width: Option<usize>, wide_allowed: bool) -> String {
     if !wide_allowed {
         let mut narrow = build(false);
-        if let Some(w) = width {
-            if narrow.lines().any(|l| console_width(&l) > w) {
-                narrow
-                    .set_content_arrangement(ContentArrangement::Dynamic)
-                    .set_width(u16::try_from(w).unwrap_or(u16::MAX));
-            }
+        if let Some(w) = width
+            && narrow.lines().any(|l| console_width(&l) > w)
+        {
+            narrow
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(u16::try_from(w).unwrap_or(u16::MAX));
         }
         return narrow.to_string();
     }
