@@ -110,6 +110,8 @@ pub fn read(
         rows: Vec::new(),
     };
     let mut seen: HashMap<(Option<String>, Week, Option<usize>), u32> = HashMap::new();
+    let mut row_index: HashMap<(Option<String>, Week), usize> = HashMap::new();
+    let mut empty_lines: HashMap<(usize, usize), u32> = HashMap::new();
     let mut blank_reported = vec![false; columns.len()];
     for record in records {
         let record = match record {
@@ -187,6 +189,62 @@ pub fn read(
         let Some((record, metric_key)) = record else {
             continue;
         };
+        // Long files: one record per (entity, week), however many lines
+        // hold its cells; a metric twice in it is a duplicate.
+        if long {
+            let target = match out.rows.last() {
+                Some(last) if last.week == record.week && last.entity == record.entity => {
+                    Some(out.rows.len() - 1)
+                }
+                _ => row_index
+                    .get(&(record.entity.clone(), record.week))
+                    .copied(),
+            };
+            let Some(m) = metric_key else { continue };
+            let Some(idx) = target else {
+                row_index.insert((record.entity.clone(), record.week), out.rows.len());
+                if record.cells.is_empty() {
+                    empty_lines.insert((out.rows.len(), m), line);
+                }
+                out.rows.push(record);
+                continue;
+            };
+            let earlier = out.rows.get(idx).and_then(|r| {
+                r.cells
+                    .iter()
+                    .find(|(x, _)| *x == m)
+                    .map(|(_, c)| c.origin.line)
+            });
+            if let Some(first) = earlier.or_else(|| empty_lines.get(&(idx, m)).copied()) {
+                let what = ctx
+                    .template
+                    .metrics
+                    .get(m)
+                    .map_or(String::new(), |x| x.id.clone());
+                let who = record
+                    .entity
+                    .as_deref()
+                    .map_or_else(String::new, |e| format!(" of {e}"));
+                diags.push(
+                    Diagnostic::error(
+                        Code::DuplicateWeek,
+                        ctx.location(line, 0),
+                        format!("{what} for week {}{who} appears twice: on line {first} and line {line}", record.week),
+                    )
+                    .with_week(record.week)
+                    .with_entity(record.entity.as_deref())
+                    .with_hint("keep one of the two rows"),
+                );
+                continue;
+            }
+            if record.cells.is_empty() {
+                empty_lines.insert((idx, m), line);
+            }
+            if let Some(target) = out.rows.get_mut(idx) {
+                target.cells.extend(record.cells);
+            }
+            continue;
+        }
         let key = (record.entity.clone(), record.week, metric_key);
         if let Some(first) = seen.get(&key) {
             let what = match metric_key.and_then(|m| ctx.template.metrics.get(m)) {

@@ -982,3 +982,47 @@ mod layout {
         }
     }
 }
+
+mod long_form {
+    use crate::common::{scratch, trustidx_in};
+
+    /// Lines of one (entity, week) need not be adjacent; a metric given twice
+    /// for it is a duplicate naming both lines, also when one value is empty.
+    #[test]
+    fn a_metric_twice_in_one_week_is_a_duplicate_wherever_the_lines_are() {
+        let dir = scratch();
+        let data = "entity,week,metric,value\nacme,2026-01-05,nps,30\nbeta,2026-01-05,nps,20\nacme,2026-01-05,referrals,4\nacme,2026-01-05,nps,31\nbeta,2026-01-05,referrals,\nbeta,2026-01-05,referrals,5\n";
+        std::fs::write(dir.path().join("long.csv"), data).expect("write");
+        let out = trustidx_in(dir.path())
+            .args(["validate", "--preset", "trust-index", "long.csv"])
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("long.csv:5") && stderr.contains("line 2 and line 5"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("long.csv:7") && stderr.contains("line 6 and line 7"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn interleaved_lines_score_like_grouped_ones() {
+        let dir = scratch();
+        let grouped = "entity,week,metric,value\na,2026-01-05,nps,30\na,2026-01-05,referrals,4\nb,2026-01-05,nps,20\nb,2026-01-05,referrals,5\n";
+        let mixed = "entity,week,metric,value\nb,2026-01-05,referrals,5\na,2026-01-05,nps,30\nb,2026-01-05,nps,20\na,2026-01-05,referrals,4\n";
+        std::fs::write(dir.path().join("g.csv"), grouped).expect("write");
+        std::fs::write(dir.path().join("m.csv"), mixed).expect("write");
+        let run = |f: &str| {
+            trustidx_in(dir.path())
+                .args(["score", "--preset", "trust-index", f, "--format", "json"])
+                .output()
+                .expect("runs")
+                .stdout
+        };
+        assert_eq!(run("g.csv"), run("m.csv"));
+    }
+}
