@@ -50,15 +50,7 @@ pub fn run(g: &Global, args: &ChartArgs) -> Result<Status, Error> {
         entity: args.entity.clone(),
     };
     let grid = grid::compute(t, &ws.data, &request);
-    // warnings only for the periods drawn; errors from anywhere
-    let first_shown = grid.starts.first().copied();
-    let mut diags = ws.diagnostics;
-    diags.retain(|d| {
-        d.is_error()
-            || d.week
-                .is_none_or(|w| first_shown.is_none_or(|f| w.start() >= f))
-    });
-    diagnostic::sort(&mut diags);
+    let diags = super::warnings_from(ws.diagnostics, grid.starts.first().copied());
     if diagnostic::fails(&diags, args.data.deny_warnings) {
         return refuse(g, diags);
     }

@@ -162,6 +162,17 @@ pub fn check_entity(data: &Dataset, entity: Option<&str>) -> Result<(), Error> {
     )))
 }
 
+/// Errors from anywhere, warnings only for weeks from `first` on (the
+/// columns a grid shows), in reading order.
+pub fn warnings_from(
+    mut diags: Vec<Diagnostic>,
+    first: Option<chrono::NaiveDate>,
+) -> Vec<Diagnostic> {
+    diags.retain(|d| d.is_error() || d.week.is_none_or(|w| first.is_none_or(|f| w.start() >= f)));
+    crate::diagnostic::sort(&mut diags);
+    diags
+}
+
 /// Today's date (UTC) for `future-week` and `init`.
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()

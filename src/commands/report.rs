@@ -22,15 +22,7 @@ pub fn run(g: &Global, args: &ReportArgs) -> Result<Status, Error> {
         entity: args.entity.clone(),
     };
     let grid = grid::compute(t, &ws.data, &request);
-    // warnings only for the weeks of the columns shown
-    let first_shown = grid.starts.first().copied();
-    let mut diags = ws.diagnostics;
-    diags.retain(|d| {
-        d.is_error()
-            || d.week
-                .is_none_or(|w| first_shown.is_none_or(|f| w.start() >= f))
-    });
-    diagnostic::sort(&mut diags);
+    let diags = super::warnings_from(ws.diagnostics, grid.starts.first().copied());
     if diagnostic::fails(&diags, args.data.deny_warnings) {
         return refuse(g, diags);
     }
