@@ -18,6 +18,9 @@ pub enum SheetCell {
     Text(String),
     Number(f64),
     Date(NaiveDate),
+    /// A workbook date/time cell: its serial (days since 1899-12-30; the
+    /// fraction is the time of day).
+    Time(f64),
 }
 
 impl SheetCell {
@@ -35,6 +38,9 @@ impl SheetCell {
             SheetCell::Text(t) => t.trim().to_string(),
             SheetCell::Number(n) => format!("{n}"),
             SheetCell::Date(d) => d.to_string(),
+            SheetCell::Time(serial) => {
+                excel_date(*serial).map_or_else(|| format!("{serial}"), |d| d.to_string())
+            }
         }
     }
 }
@@ -111,6 +117,9 @@ pub fn import(
             SheetCell::Empty => continue,
             SheetCell::Text(t) if t.trim().is_empty() => continue,
             SheetCell::Date(d) => Ok(*d),
+            SheetCell::Time(serial) => {
+                excel_date(*serial).ok_or_else(|| format!("{serial} is not a date"))
+            }
             SheetCell::Number(n) if sheet.name.to_ascii_lowercase().ends_with(".csv") => {
                 Err(format!("{n} is not a date"))
             }
@@ -221,18 +230,53 @@ pub fn import(
     rows.sort_by_key(|(_, m)| *m);
     weeks.sort_by_key(|(_, d)| *d);
     // cells, checked in their unit
+    // Workbook cells keep what the sheet showed: a time cell is a duration
+    // (a fraction of a day), and a percent row whose numbers are all ≤ 1
+    // was formatted as a percentage (45 % is stored as 0.45).
+    let cell_at = |r: usize, c: usize| {
+        sheet
+            .rows
+            .get(r)
+            .and_then(|row| row.get(c))
+            .cloned()
+            .unwrap_or(SheetCell::Empty)
+    };
+    let workbook = !sheet.name.to_ascii_lowercase().ends_with(".csv");
+    let mut fractions: Vec<usize> = Vec::new();
+    for (r, m) in &rows {
+        let numbers: Vec<f64> = weeks
+            .iter()
+            .filter_map(|(c, _)| match cell_at(*r, *c) {
+                SheetCell::Number(n) => Some(n),
+                _ => None,
+            })
+            .collect();
+        if workbook
+            && t.metrics[*m].unit == crate::value::Unit::Percent
+            && !numbers.is_empty()
+            && numbers.iter().all(|n| n.abs() <= 1.0)
+        {
+            fractions.push(*m);
+            report.guesses.push(format!(
+                "{}: every value is at most 1, read as percentage cells (0.45 = 45%)",
+                t.metrics[*m].id
+            ));
+        }
+    }
     let mut table: Vec<Vec<String>> = Vec::new();
     for (c, date) in &weeks {
         let mut out = vec![date.to_string()];
         for (r, m) in &rows {
             let metric = &t.metrics[*m];
-            let cell = sheet
-                .rows
-                .get(*r)
-                .and_then(|row| row.get(*c))
-                .cloned()
-                .unwrap_or(SheetCell::Empty);
-            let text = cell.text();
+            let text = match cell_at(*r, *c) {
+                SheetCell::Time(serial) if metric.unit == crate::value::Unit::Duration => {
+                    format!("{}", (serial * 86_400.0).round())
+                }
+                SheetCell::Number(n) if fractions.contains(m) => {
+                    format!("{}", (n * 100.0 * 1e9).round() / 1e9)
+                }
+                other => other.text(),
+            };
             match value::parse_cell(&text, metric.unit, t.decimal) {
                 Ok(Parsed::Value(v)) => {
                     if let Some(why) = value::check_range(v, metric.unit, metric.min, metric.max) {

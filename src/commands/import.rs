@@ -8,7 +8,7 @@ use super::{load_template, print_diagnostics};
 use crate::cli::{Global, ImportArgs};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::error::Error;
-use crate::import::{Sheet, SheetCell, excel_date, import};
+use crate::import::{Sheet, SheetCell, import};
 use crate::{Status, input, output};
 
 pub fn run(g: &Global, args: &ImportArgs) -> Result<Status, Error> {
@@ -47,9 +47,7 @@ pub fn run(g: &Global, args: &ImportArgs) -> Result<Status, Error> {
     };
     let mut notes = String::new();
     for guess in &report.guesses {
-        notes.push_str(&format!(
-            "note: mapped {guess} (a close match: check it, or fix it with --map)\n"
-        ));
+        notes.push_str(&format!("note: {guess}\n"));
     }
     match &args.output {
         Some(path) => {
@@ -150,9 +148,7 @@ fn read_workbook(name: &str, bytes: Vec<u8>, wanted: Option<&str>) -> Result<She
             Data::Float(f) => SheetCell::Number(*f),
             Data::Int(i) => SheetCell::Number(*i as f64),
             Data::Bool(b) => SheetCell::Text(b.to_string()),
-            Data::DateTime(dt) => {
-                excel_date(dt.as_f64()).map_or(SheetCell::Number(dt.as_f64()), SheetCell::Date)
-            }
+            Data::DateTime(dt) => SheetCell::Time(dt.as_f64()),
             Data::Error(e) => SheetCell::Text(e.to_string()),
         }));
         rows.push(cells);

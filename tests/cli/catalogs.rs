@@ -1231,8 +1231,6 @@ mod import {
     }
 
     #[test]
-    #[ignore = "bug: an xlsx duration typed as a time (7:43:54, a fraction of a day) \
-                imports as 0.3221… seconds instead of 27834 s, silently"]
     fn xlsx_time_cells_import_as_durations() {
         assert_eq!(
             import_formatted("time_to_resolution"),
@@ -1242,8 +1240,6 @@ mod import {
     }
 
     #[test]
-    #[ignore = "bug: an xlsx cell formatted as a percentage (1.42 %, stored 0.0142) \
-                imports as 0.0142 % for a percent metric, silently"]
     fn xlsx_percentage_cells_import_as_percent() {
         let churn = import_formatted("churn_rate");
         assert!(
