@@ -256,6 +256,9 @@ pub struct NpsArgs {
     /// The metric the weekly NPS is written to
     #[arg(long, value_name = "ID", default_value = "nps")]
     pub metric: String,
+    /// How the dates are written (chrono strftime), e.g. %m/%d/%Y (default: the template's date_format)
+    #[arg(long, value_name = "FORMAT")]
+    pub date_format: Option<String>,
     #[arg(long, value_enum, default_value_t = NpsFormat::Table)]
     pub format: NpsFormat,
 }

@@ -142,7 +142,11 @@ pub fn compute(
                     }
                     other => other.message(date_text),
                 };
-                diags.push(Diagnostic::error(Code::InvalidValue, at(date_col), message));
+                diags.push(
+                    Diagnostic::error(Code::InvalidValue, at(date_col), message).with_hint(
+                        "write dates as YYYY-MM-DD, or give --date-format (e.g. %m/%d/%Y)",
+                    ),
+                );
                 continue;
             }
         };

@@ -55,12 +55,16 @@ pub fn run(g: &Global, args: &NpsArgs) -> Result<Status, Error> {
         &name,
         &columns,
         t.week_start,
-        t.date_format.as_deref(),
+        args.date_format.as_deref().or(t.date_format.as_deref()),
         &mut diags,
     )
     .map_err(Error::Usage)?;
     if !diags.is_empty() {
-        print_diagnostics(g, &diags, true);
+        if args.format == NpsFormat::Json {
+            output::stdout(&render::json::nps_refused(&args.metric, &diags))?;
+        } else {
+            print_diagnostics(g, &diags, true);
+        }
         return Ok(Status::Invalid);
     }
     let text = match args.format {

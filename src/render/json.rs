@@ -83,3 +83,10 @@ pub fn leads(leads: &[crate::leads::Lead], mql_threshold: f64) -> String {
         &json!({"schema": "trustidx.leads.v1", "contacts": leads.len(), "mqls": mqls, "mql_threshold": mql_threshold, "leads": leads}),
     )
 }
+
+/// A refused `nps --format json`: no weeks, every diagnostic.
+pub fn nps_refused(metric: &str, diagnostics: &[Diagnostic]) -> String {
+    pretty(
+        &json!({"schema": "trustidx.nps.v1", "metric": metric, "weeks": [], "diagnostics": diagnostics}),
+    )
+}
