@@ -1248,3 +1248,62 @@ mod import {
         );
     }
 }
+
+mod nps_dates {
+    use crate::common::{scratch, trustidx_in};
+
+    #[test]
+    fn slash_dates_need_and_take_a_date_format() {
+        let dir = scratch();
+        std::fs::write(
+            dir.path().join("s.csv"),
+            "date,score\n11/13/2026,9\n11/16/2026,4\n",
+        )
+        .expect("write");
+        let refused = trustidx_in(dir.path())
+            .args(["nps", "--preset", "trust-index", "s.csv"])
+            .output()
+            .expect("runs");
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("--date-format"));
+        let ok = trustidx_in(dir.path())
+            .args([
+                "nps",
+                "--preset",
+                "trust-index",
+                "s.csv",
+                "--date-format",
+                "%m/%d/%Y",
+                "--format",
+                "csv",
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            String::from_utf8_lossy(&ok.stdout),
+            "week,metric,value\n2026-11-09,nps,100.00\n2026-11-16,nps,-100.00\n"
+        );
+    }
+
+    #[test]
+    fn a_refused_json_run_still_prints_one_document() {
+        let dir = scratch();
+        std::fs::write(dir.path().join("b.csv"), "date,score\n2026-11-16,11\n").expect("write");
+        let out = trustidx_in(dir.path())
+            .args([
+                "nps",
+                "--preset",
+                "trust-index",
+                "b.csv",
+                "--format",
+                "json",
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1));
+        let doc: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("one JSON document");
+        assert_eq!(doc["diagnostics"][0]["code"], "out-of-range");
+        assert_eq!(doc["weeks"], serde_json::json!([]));
+    }
+}
