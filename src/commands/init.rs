@@ -26,34 +26,44 @@ pub fn run(g: &Global, args: &InitArgs) -> Result<Status, Error> {
     }
     let dir = args.dir.clone().unwrap_or_else(|| ".".into());
     let preset_name = g.preset.as_deref().unwrap_or("trust-index");
-    let files: Vec<(String, String)> =
-        if let Some(p) = template::preset(preset_name).filter(|p| !p.weekly) {
-            vec![("scoring.toml".to_string(), p.text.to_string())]
-        } else {
-            let t = match &g.template {
-                Some(path) => template::from_file(path),
-                None => template::from_preset(preset_name),
-            };
-            let t = match t {
-                Ok(t) => t,
-                Err(LoadError::Fatal(e)) => return Err(e),
-                Err(LoadError::Invalid(diags)) => {
-                    super::print_diagnostics(g, &diags, false);
-                    return Ok(Status::Invalid);
-                }
-            };
-            let template_file = match args.format {
-                InitFormat::Toml => (
-                    "trustidx.toml".to_string(),
-                    template::to_toml(&t, Some("trust-index.csv")),
-                ),
-                InitFormat::Csv => ("trustidx.csv".to_string(), template::to_csv(&t)),
-            };
-            vec![
-                template_file,
-                ("trust-index.csv".to_string(), data_file(&t)),
-            ]
+    let files: Vec<(String, String)> = if let Some(p) =
+        template::preset(preset_name).filter(|p| !p.weekly)
+    {
+        vec![("scoring.toml".to_string(), p.text.to_string())]
+    } else {
+        let t = match &g.template {
+            Some(path) => template::from_file(path),
+            None => template::from_preset(preset_name),
         };
+        let t = match t {
+            Ok(t) => t,
+            Err(LoadError::Fatal(e)) => return Err(e),
+            Err(LoadError::Invalid(diags)) => {
+                super::print_diagnostics(g, &diags, false);
+                return Ok(Status::Invalid);
+            }
+        };
+        let template_file = match args.format {
+            InitFormat::Toml => (
+                "trustidx.toml".to_string(),
+                template::to_toml(&t, Some("trust-index.csv")),
+            ),
+            InitFormat::Csv => {
+                if !t.checks.is_empty() && !g.quiet {
+                    output::stderr(&format!(
+                        "note: the CSV form of a template has no place for its {} [[check]] rules (e.g. {}); use --format toml to keep them\n",
+                        t.checks.len(),
+                        t.checks.first().map_or("", |c| c.rule.as_str())
+                    ));
+                }
+                ("trustidx.csv".to_string(), template::to_csv(&t))
+            }
+        };
+        vec![
+            template_file,
+            ("trust-index.csv".to_string(), data_file(&t)),
+        ]
+    };
     for (name, _) in &files {
         let path = dir.join(name);
         if path.exists() && !args.force {
