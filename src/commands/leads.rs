@@ -231,7 +231,7 @@ fn read_plain_rows<R: std::io::Read>(
     name: &str,
     engine: &mut Engine<'_>,
     found: &mut Found,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut buf: Vec<u8> = vec![0; 1 << 20];
     let (mut filled, mut line) = (0usize, first_line);
     loop {
@@ -243,6 +243,10 @@ fn read_plain_rows<R: std::io::Read>(
                 message: crate::error::describe_io(&e),
             })?;
         let end = filled + n;
+        // a quote means fields may hold commas or newlines: not for this reader
+        if memchr::memchr(b'"', buf.get(filled..end).unwrap_or(&[])).is_some() {
+            return Ok(false);
+        }
         let at_eof = n == 0;
         let data = buf.get(..end).unwrap_or(&[]);
         let mut start = 0;
@@ -273,7 +277,7 @@ fn read_plain_rows<R: std::io::Read>(
             process_row(&fields, layout, this_line, name, engine, found);
         }
         if at_eof {
-            return Ok(());
+            return Ok(true);
         }
         // keep the partial row for the next read, growing the buffer for a long one
         buf.copy_within(start..end, 0);
@@ -354,7 +358,8 @@ fn process_row(
 }
 
 /// Reads the activity file, in two parallel halves when it is a large
-/// regular file without quotes (a split can then only fall between rows).
+/// regular file: the halves are split at a newline and read with the
+/// quote-free reader; a `"` anywhere sends the whole file to the CSV reader.
 fn read_activities(
     path: &Path,
     name: &str,
@@ -408,18 +413,24 @@ fn read_activities(
     let second = open_at(mid)?;
     let mut other = engine.fork();
     let mut other_found = Found::default();
-    let second_result = std::thread::scope(|scope| {
+    let plain = std::thread::scope(|scope| {
         let worker =
             scope.spawn(|| read_plain_rows(second, layout, 1, name, &mut other, &mut other_found));
-        read_plain_rows(first, layout, 2, name, engine, found)?;
-        worker.join().unwrap_or_else(|_| {
+        let first_plain = read_plain_rows(first, layout, 2, name, engine, found)?;
+        let second_plain = worker.join().unwrap_or_else(|_| {
             Err(Error::Io {
                 path: name.to_string(),
                 message: "a reader thread failed".to_string(),
             })
-        })
-    });
-    second_result?;
+        })?;
+        Ok::<bool, Error>(first_plain && second_plain)
+    })?;
+    if !plain {
+        // quoted fields somewhere: start again with the CSV reader, whole
+        *engine = engine.fork();
+        *found = Found::default();
+        return read_rows(open_at(start)?, layout, 2, name, engine, found);
+    }
     if !other_found.diags.is_empty() {
         // the second half's lines count from its start: shift them
         let lines_before = count_lines(path, mid)?;
@@ -438,32 +449,19 @@ fn read_activities(
 /// The byte offset of a row start near the middle of a large file with no
 /// `"` (so every newline ends a row); `None` when it should be read whole.
 fn split_point(path: &Path, start: u64) -> Option<u64> {
-    use std::io::Read;
+    use std::io::{Read, Seek, SeekFrom};
     const MIN: u64 = 32 << 20;
     let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
     if size < MIN {
         return None;
     }
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut buf = vec![0u8; 4 << 20];
-    let (mut offset, mut mid) = (0u64, None);
     let half = start + (size - start) / 2;
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        let chunk = buf.get(..n)?;
-        if memchr::memchr(b'"', chunk).is_some() {
-            return None;
-        }
-        if mid.is_none() && offset + n as u64 > half {
-            let from = usize::try_from(half.saturating_sub(offset)).ok()?;
-            mid = memchr::memchr(b'\n', chunk.get(from..)?).map(|i| offset + (from + i) as u64 + 1);
-        }
-        offset += n as u64;
-    }
-    mid.filter(|m| *m > start && *m < size)
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(half)).ok()?;
+    let mut buf = vec![0u8; 1 << 20];
+    let n = file.read(&mut buf).ok()?;
+    let i = memchr::memchr(b'\n', buf.get(..n)?)?;
+    Some(half + i as u64 + 1).filter(|m| *m < size)
 }
 
 fn count_lines(path: &Path, upto: u64) -> Result<u64, Error> {
@@ -532,7 +530,7 @@ fn read_contacts(
                 .iter()
                 .position(|h| h == attr)
                 .and_then(|i| record.get(i))
-                .map(|v| v.trim().to_string())
+                .map(str::trim)
         };
         fit.insert(id.to_string(), rules.fit_points(&get));
         engine.touch(id);
@@ -558,14 +556,40 @@ mod tests {
         };
         let mut engine = Engine::new(&rules, 2_000_000_000, chrono::Weekday::Mon);
         let mut found = Found::default();
-        let result = if plain {
+        let ok = if plain {
             read_plain_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found)
+                .is_ok_and(|plain| plain)
         } else {
-            read_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found)
+            read_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found).is_ok()
         };
-        assert!(result.is_ok());
+        assert!(ok);
         let lines = found.diags.iter().map(|d| d.line).collect();
         (engine.finish(&HashMap::new()).0, lines)
+    }
+
+    #[test]
+    fn the_quote_free_reader_steps_aside_at_a_quote() {
+        let rules = Rules {
+            mql_threshold: 100.0,
+            half_life_days: None,
+            behavior: Vec::new(),
+            fit: Vec::new(),
+        };
+        let layout = Layout {
+            at: [0, 1, 2, 3, 4],
+            width: 5,
+        };
+        let mut engine = Engine::new(&rules, 2_000_000_000, chrono::Weekday::Mon);
+        let data = "c1,2026-01-05T10:00:00Z,page_view,\"/a,b\",\n";
+        let plain = read_plain_rows(
+            data.as_bytes(),
+            layout,
+            2,
+            "a.csv",
+            &mut engine,
+            &mut Found::default(),
+        );
+        assert!(matches!(plain, Ok(false)));
     }
 
     #[test]

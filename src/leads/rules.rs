@@ -210,7 +210,7 @@ impl Rules {
     }
 
     /// Fit points of a contact's attributes (`get` returns a trimmed cell).
-    pub fn fit_points(&self, get: &dyn Fn(&str) -> Option<String>) -> f64 {
+    pub fn fit_points<'a>(&self, get: &dyn Fn(&str) -> Option<&'a str>) -> f64 {
         self.fit
             .iter()
             .filter(|r| {
@@ -284,8 +284,8 @@ mod tests {
             "[[fit]]\nattribute = \"title\"\ncontains = \"Director\"\npoints = 15\n[[fit]]\nattribute = \"employees\"\nmin = 50\nmax = 5000\npoints = 10\n",
         );
         let get = |a: &str| match a {
-            "title" => Some("Sales director".to_string()),
-            "employees" => Some("abc".to_string()),
+            "title" => Some("Sales director"),
+            "employees" => Some("abc"),
             _ => None,
         };
         assert_eq!(r.fit_points(&get), 15.0);

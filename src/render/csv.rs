@@ -152,38 +152,50 @@ pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
     write(&["week", "metric", "value"], rows)
 }
 
-/// `leads --out`: every contact, best first.
+/// `leads --out`: every contact, best first. Written field by field: this
+/// file has a row per contact (hundreds of thousands).
 pub fn leads(leads: &[crate::leads::Lead]) -> String {
-    let rows = leads
-        .iter()
-        .map(|l| {
-            vec![
-                l.contact_id.clone(),
-                fixed2(Some(l.fit)),
-                fixed2(Some(l.behavior)),
-                fixed2(Some(l.total)),
-                l.mql.to_string(),
-                l.pageviews_before_lead
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-                fixed2(Some(l.video_minutes)),
-                l.shares.to_string(),
-            ]
-        })
-        .collect();
-    write(
-        &[
-            "contact_id",
-            "fit",
-            "behavior",
-            "total",
-            "mql",
-            "pageviews_before_lead",
-            "video_minutes",
-            "shares",
-        ],
-        rows,
-    )
+    use std::fmt::Write as _;
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::with_capacity(leads.len() * 64));
+    let _ = w.write_record([
+        "contact_id",
+        "fit",
+        "behavior",
+        "total",
+        "mql",
+        "pageviews_before_lead",
+        "video_minutes",
+        "shares",
+    ]);
+    let mut field = String::new();
+    let mut number = |w: &mut csv::Writer<Vec<u8>>, v: f64| {
+        field.clear();
+        let _ = write!(field, "{v:.2}");
+        if field == "-0.00" {
+            field.remove(0);
+        }
+        let _ = w.write_field(&field);
+    };
+    for l in leads {
+        let _ = w.write_field(&l.contact_id);
+        number(&mut w, l.fit);
+        number(&mut w, l.behavior);
+        number(&mut w, l.total);
+        let _ = w.write_field(if l.mql { "true" } else { "false" });
+        let _ = w.write_field(
+            l.pageviews_before_lead
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        );
+        number(&mut w, l.video_minutes);
+        let _ = w.write_field(l.shares.to_string());
+        let _ = w.write_record(None::<&[u8]>);
+    }
+    w.into_inner()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
 }
 
 /// `leads --weekly`: long rows ready for `add`.
