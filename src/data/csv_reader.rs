@@ -216,25 +216,10 @@ pub fn read(
                     .map(|(_, c)| c.origin.line)
             });
             if let Some(first) = earlier.or_else(|| empty_lines.get(&(idx, m)).copied()) {
-                let what = ctx
-                    .template
-                    .metrics
-                    .get(m)
-                    .map_or(String::new(), |x| x.id.clone());
-                let who = record
-                    .entity
-                    .as_deref()
-                    .map_or_else(String::new, |e| format!(" of {e}"));
-                diags.push(
-                    Diagnostic::error(
-                        Code::DuplicateWeek,
-                        ctx.location(line, 0),
-                        format!("{what} for week {}{who} appears twice: on line {first} and line {line}", record.week),
-                    )
-                    .with_week(record.week)
-                    .with_entity(record.entity.as_deref())
-                    .with_hint("keep one of the two rows"),
-                );
+                let what = ctx.template.metrics.get(m).map_or(String::new(), |x| {
+                    format!("{} for week {}", x.id, record.week)
+                });
+                diags.push(duplicate(ctx, &record, &what, first, line));
                 continue;
             }
             if record.cells.is_empty() {
@@ -251,26 +236,35 @@ pub fn read(
                 Some(m) => format!("{} for week {}", m.id, record.week),
                 None => format!("week {}", record.week),
             };
-            let who = record
-                .entity
-                .as_deref()
-                .map_or_else(String::new, |e| format!(" of {e}"));
-            diags.push(
-                Diagnostic::error(
-                    Code::DuplicateWeek,
-                    ctx.location(line, 0),
-                    format!("{what}{who} appears twice: on line {first} and line {line}"),
-                )
-                .with_week(record.week)
-                .with_entity(record.entity.as_deref())
-                .with_hint("keep one of the two rows"),
-            );
+            diags.push(duplicate(ctx, &record, &what, *first, line));
             continue;
         }
         seen.insert(key, line);
         out.rows.push(record);
     }
     out
+}
+
+/// `duplicate-week`: the same row (or cell of a long file) twice in one file.
+fn duplicate(
+    ctx: &Context<'_>,
+    record: &RowRecord,
+    what: &str,
+    first: u32,
+    line: u32,
+) -> Diagnostic {
+    let who = record
+        .entity
+        .as_deref()
+        .map_or_else(String::new, |e| format!(" of {e}"));
+    Diagnostic::error(
+        Code::DuplicateWeek,
+        ctx.location(line, 0),
+        format!("{what}{who} appears twice: on line {first} and line {line}"),
+    )
+    .with_week(record.week)
+    .with_entity(record.entity.as_deref())
+    .with_hint("keep one of the two rows")
 }
 
 struct RawRow<'a> {
