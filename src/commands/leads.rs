@@ -1,7 +1,6 @@
 //! `trustidx leads ACTIVITIES.csv`: lead scores from a CRM activity export
 //! (SPEC §9), streamed row by row.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::{load_template, print_diagnostics};
@@ -45,9 +44,8 @@ pub fn run(g: &Global, args: &LeadsArgs) -> Result<Status, Error> {
     let mut found = Found::default();
     read_activities(&args.activities, &name, &mut engine, &mut found)?;
     let Found { mut diags, dropped } = found;
-    let mut fit = HashMap::new();
     if let Some(path) = &args.contacts {
-        read_contacts(path, &rules, &mut engine, &mut fit, &mut diags)?;
+        read_contacts(path, &rules, &mut engine, &mut diags)?;
     }
     if !diags.is_empty() {
         print_diagnostics(g, &diags, true);
@@ -56,7 +54,7 @@ pub fn run(g: &Global, args: &LeadsArgs) -> Result<Status, Error> {
         }
         return Ok(Status::Invalid);
     }
-    let (leads, weekly) = engine.finish(&fit);
+    let (leads, weekly) = engine.finish();
     if let Some(path) = &args.out {
         output::write_atomic(path, render::csv::leads(&leads).as_bytes())?;
     }
@@ -484,7 +482,6 @@ fn read_contacts(
     path: &Path,
     rules: &Rules,
     engine: &mut Engine<'_>,
-    fit: &mut HashMap<String, f64>,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
     let name = shown(path);
@@ -520,20 +517,30 @@ fn read_contacts(
         ));
         return Ok(());
     };
-    for record in reader.records() {
-        let Ok(record) = record else { continue };
+    // each rule's column, found once
+    let columns: Vec<Option<usize>> = rules
+        .fit
+        .iter()
+        .map(|r| header.iter().position(|h| *h == r.attribute))
+        .collect();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).unwrap_or(false) {
         let Some(id) = record.get(id_col).map(str::trim).filter(|s| !s.is_empty()) else {
             continue;
         };
-        let get = |attr: &str| {
-            header
-                .iter()
-                .position(|h| h == attr)
-                .and_then(|i| record.get(i))
-                .map(str::trim)
-        };
-        fit.insert(id.to_string(), rules.fit_points(&get));
-        engine.touch(id);
+        let fit: f64 = rules
+            .fit
+            .iter()
+            .zip(&columns)
+            .map(|(rule, col)| {
+                if rule.matches(col.and_then(|c| record.get(c)).map(str::trim)) {
+                    rule.points
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        engine.contact(id, fit);
     }
     Ok(())
 }
@@ -564,7 +571,7 @@ mod tests {
         };
         assert!(ok);
         let lines = found.diags.iter().map(|d| d.line).collect();
-        (engine.finish(&HashMap::new()).0, lines)
+        (engine.finish().0, lines)
     }
 
     #[test]

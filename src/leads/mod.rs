@@ -5,7 +5,7 @@
 
 mod rules;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Weekday};
 use serde::Serialize;
@@ -69,6 +69,8 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 /// One contact's running totals.
 #[derive(Debug, Clone, Default)]
 struct State {
+    /// Fit points from the contacts file (0 when absent).
+    fit: f64,
     behavior: f64,
     first_submit: Option<i64>,
     /// Page views before the first submission known so far (all of them
@@ -95,6 +97,11 @@ impl State {
     /// Combines the totals two readers of one file found for a contact.
     fn absorb(&mut self, other: State) {
         self.behavior += other.behavior;
+        self.fit = if other.fit != 0.0 {
+            other.fit
+        } else {
+            self.fit
+        };
         self.video_seconds += other.video_seconds;
         self.shares += other.shares;
         if let Some(t) = other.first_submit {
@@ -174,7 +181,16 @@ impl<'r> Engine<'r> {
         self.states.entry(id.into()).or_default()
     }
 
-    /// Lists a contact (from the contacts file) without activity.
+    /// A contact of the contacts file and its fit points (the last row of
+    /// a contact listed twice wins).
+    pub fn contact(&mut self, id: &str, fit: f64) {
+        match self.states.get_mut(id) {
+            Some(s) => s.fit = fit,
+            None => self.state(id).fit = fit,
+        }
+    }
+
+    /// Lists a contact without activity.
     pub fn touch(&mut self, id: &str) {
         if !self.states.contains_key(id) {
             self.state(id);
@@ -268,9 +284,9 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// The scored contacts, best first (then by id), with fit points from
-    /// `fit`, and the weekly rows of `--weekly` (`week, metric, value`).
-    pub fn finish(self, fit: &HashMap<String, f64>) -> (Vec<Lead>, Vec<(Week, &'static str, f64)>) {
+    /// The scored contacts, best first (then by id), and the weekly rows of
+    /// `--weekly` (`week, metric, value`).
+    pub fn finish(self) -> (Vec<Lead>, Vec<(Week, &'static str, f64)>) {
         let mut converted: BTreeMap<Week, (u64, u64)> = BTreeMap::new();
         for s in self.states.values() {
             if let Some(f) = s.first_submit {
@@ -284,7 +300,7 @@ impl<'r> Engine<'r> {
             .states
             .into_iter()
             .map(|(id, s)| {
-                let fit = fit.get(id.as_ref()).copied().unwrap_or(0.0);
+                let fit = s.fit;
                 let total = fit + s.behavior;
                 Lead {
                     contact_id: id.into_string(),
@@ -365,7 +381,7 @@ mod tests {
         ] {
             e.feed(act);
         }
-        let (leads, _) = e.finish(&HashMap::new());
+        let (leads, _) = e.finish();
         assert_eq!(leads[0].pageviews_before_lead, Some(1));
     }
 }

@@ -209,24 +209,32 @@ impl Rules {
         best.map_or((0.0, false), |(r, _)| (r.points, r.per_minute))
     }
 
-    /// Fit points of a contact's attributes (`get` returns a trimmed cell).
-    pub fn fit_points<'a>(&self, get: &dyn Fn(&str) -> Option<&'a str>) -> f64 {
+    /// Fit points of a contact: `cell(attribute)` gives its trimmed cell.
+    pub fn fit_points<'a>(&self, cell: &dyn Fn(&str) -> Option<&'a str>) -> f64 {
         self.fit
             .iter()
-            .filter(|r| {
-                let Some(v) = get(&r.attribute) else {
-                    return false;
-                };
-                match &r.test {
-                    FitTest::Contains(c) => v.to_lowercase().contains(c.as_str()),
-                    FitTest::Equals(e) => v.to_lowercase() == *e,
-                    FitTest::Range(lo, hi) => v.parse::<f64>().is_ok_and(|x| {
-                        x.is_finite() && lo.is_none_or(|l| x >= l) && hi.is_none_or(|h| x <= h)
-                    }),
+            .map(|r| {
+                if r.matches(cell(&r.attribute)) {
+                    r.points
+                } else {
+                    0.0
                 }
             })
-            .map(|r| r.points)
             .sum()
+    }
+}
+
+impl FitRule {
+    /// Whether a (trimmed) attribute cell matches; an absent cell never does.
+    pub fn matches(&self, value: Option<&str>) -> bool {
+        let Some(v) = value else { return false };
+        match &self.test {
+            FitTest::Contains(c) => v.to_lowercase().contains(c.as_str()),
+            FitTest::Equals(e) => v.to_lowercase() == *e,
+            FitTest::Range(lo, hi) => v.parse::<f64>().is_ok_and(|x| {
+                x.is_finite() && lo.is_none_or(|l| x >= l) && hi.is_none_or(|h| x <= h)
+            }),
+        }
     }
 }
 
