@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use indicatif::{ProgressBar, ProgressStyle};
+
 use super::{load_template, print_diagnostics};
 use crate::cli::{Global, LeadsArgs, LeadsFormat};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean, excerpt};
@@ -42,7 +44,9 @@ pub fn run(g: &Global, args: &LeadsArgs) -> Result<Status, Error> {
     let mut engine = Engine::new(&rules, as_of, week_start);
     let name = shown(&args.activities);
     let mut found = Found::default();
-    read_activities(&args.activities, &name, &mut engine, &mut found)?;
+    let progress = progress_bar(&args.activities, g.quiet);
+    read_activities(&args.activities, &name, &mut engine, &mut found, &progress)?;
+    progress.finish_and_clear();
     let Found { mut diags, dropped } = found;
     if let Some(path) = &args.contacts {
         read_contacts(path, &rules, &mut engine, &mut diags)?;
@@ -74,6 +78,25 @@ fn shown(path: &Path) -> String {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
+    }
+}
+
+/// A progress bar over the file's bytes on stderr, only when stderr is a
+/// terminal (never in pipes, cron or tests).
+fn progress_bar(path: &Path, quiet: bool) -> ProgressBar {
+    let size = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    match size {
+        Some(len) if !quiet && output::stderr_is_terminal() => {
+            let style = ProgressStyle::with_template(
+                "{bar:40} {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            ProgressBar::new(len).with_style(style)
+        }
+        _ => ProgressBar::hidden(),
     }
 }
 
@@ -363,6 +386,7 @@ fn read_activities(
     name: &str,
     engine: &mut Engine<'_>,
     found: &mut Found,
+    progress: &ProgressBar,
 ) -> Result<(), Error> {
     use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
     let mut input = BufReader::with_capacity(1 << 20, input::open(path)?);
@@ -399,7 +423,7 @@ fn read_activities(
         .then(|| split_point(path, start))
         .flatten();
     let Some(mid) = split else {
-        return read_rows(input, layout, 2, name, engine, found);
+        return read_rows(progress.wrap_read(input), layout, 2, name, engine, found);
     };
     let open_at = |offset: u64| -> Result<BufReader<std::fs::File>, Error> {
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
@@ -407,8 +431,8 @@ fn read_activities(
             .map_err(|e| Error::io(path, &e))?;
         Ok(BufReader::with_capacity(1 << 20, f))
     };
-    let first = open_at(start)?.take(mid - start);
-    let second = open_at(mid)?;
+    let first = progress.wrap_read(open_at(start)?.take(mid - start));
+    let second = progress.wrap_read(open_at(mid)?);
     let mut other = engine.fork();
     let mut other_found = Found::default();
     let plain = std::thread::scope(|scope| {
@@ -427,7 +451,15 @@ fn read_activities(
         // quoted fields somewhere: start again with the CSV reader, whole
         *engine = engine.fork();
         *found = Found::default();
-        return read_rows(open_at(start)?, layout, 2, name, engine, found);
+        progress.set_position(start);
+        return read_rows(
+            progress.wrap_read(open_at(start)?),
+            layout,
+            2,
+            name,
+            engine,
+            found,
+        );
     }
     if !other_found.diags.is_empty() {
         // the second half's lines count from its start: shift them

@@ -1307,3 +1307,37 @@ mod nps_dates {
         assert_eq!(doc["weeks"], serde_json::json!([]));
     }
 }
+
+mod leads_output {
+    use crate::common::{scratch, trustidx_in};
+
+    /// Piped (as under cron or in this test), `leads` draws no progress bar.
+    #[test]
+    fn no_progress_bar_when_stderr_is_not_a_terminal() {
+        let dir = scratch();
+        let rules = "mql_threshold = 5\n[[behavior]]\nactivity = \"page_view\"\npoints = 3\n";
+        std::fs::write(dir.path().join("rules.toml"), rules).expect("write");
+        let acts = "contact_id,timestamp,activity,target,value\nc1,2026-11-02T10:00:00Z,page_view,/,\nc1,2026-11-03T10:00:00Z,page_view,/,\n";
+        std::fs::write(dir.path().join("a.csv"), acts).expect("write");
+        let out = trustidx_in(dir.path())
+            .args([
+                "leads",
+                "a.csv",
+                "--rules",
+                "rules.toml",
+                "--as-of",
+                "2026-11-23",
+                "--out",
+                "l.csv",
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+        let csv = std::fs::read_to_string(dir.path().join("l.csv")).expect("l.csv");
+        assert_eq!(
+            csv,
+            "contact_id,fit,behavior,total,mql,pageviews_before_lead,video_minutes,shares\nc1,0.00,6.00,6.00,true,,0.00,0\n"
+        );
+    }
+}
