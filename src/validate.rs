@@ -110,16 +110,20 @@ fn outliers(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagno
                 None => None,
             })
             .collect();
+        // one buffer for every window: no allocation per value
+        let mut previous: Vec<f64> = Vec::with_capacity(8);
         for (i, (week, v, origin)) in series.iter().enumerate() {
             let Some(from) = week.plus_weeks(-8) else {
                 continue;
             };
-            let mut previous: Vec<f64> = series[..i]
-                .iter()
-                .rev()
-                .take_while(|(w, _, _)| *w >= from)
-                .map(|(_, v, _)| *v)
-                .collect();
+            previous.clear();
+            previous.extend(
+                series[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|(w, _, _)| *w >= from)
+                    .map(|(_, v, _)| *v),
+            );
             if previous.len() < 4 {
                 continue;
             }

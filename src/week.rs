@@ -122,6 +122,23 @@ pub fn parse_weekday(text: &str) -> Option<Weekday> {
 /// Parses a calendar date `YYYY-MM-DD` (or with `date_format`).
 pub fn parse_date(text: &str, date_format: Option<&str>) -> Result<NaiveDate, WeekError> {
     let t = text.trim();
+    // fast path for YYYY-MM-DD (every row of a long file has one)
+    let b = t.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let num = |r: std::ops::Range<usize>| {
+            b.get(r)?.iter().try_fold(0u32, |acc, &d| {
+                d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+            if let Some(date) = i32::try_from(y)
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
+            {
+                return Ok(date);
+            }
+        }
+    }
     if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         && t.len() == 10
     {
