@@ -130,13 +130,12 @@ pub fn parse_date(text: &str, date_format: Option<&str>) -> Result<NaiveDate, We
                 d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
             })
         };
-        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
-            if let Some(date) = i32::try_from(y)
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
+            && let Some(date) = i32::try_from(y)
                 .ok()
                 .and_then(|y| NaiveDate::from_ymd_opt(y, m, d))
-            {
-                return Ok(date);
-            }
+        {
+            return Ok(date);
         }
     }
     if let Ok(date) = NaiveDate::parse_from_str(t, "%Y-%m-%d")
