@@ -63,10 +63,7 @@ pub struct Grid {
 /// The periods from the one holding the first week with data to the one
 /// holding the latest.
 fn periods(t: &Template, data: &Dataset, kind: PeriodKind, entity: Option<&str>) -> Vec<Period> {
-    let selected = data
-        .entities
-        .iter()
-        .filter(|e| entity.is_none_or(|n| e.name.as_deref() == Some(n)));
+    let selected = data.selected(entity);
     let first = selected.filter_map(|e| e.rows.keys().next().copied()).min();
     let (Some(first), Some(latest)) = (first, data.latest_week()) else {
         return Vec::new();
@@ -105,15 +102,7 @@ pub fn compute(t: &Template, data: &Dataset, req: &GridRequest) -> Grid {
             None => Vec::new(),
         }
     };
-    let selected: Vec<_> = data
-        .entities
-        .iter()
-        .filter(|e| {
-            req.entity
-                .as_deref()
-                .is_none_or(|n| e.name.as_deref() == Some(n))
-        })
-        .collect();
+    let selected: Vec<_> = data.selected(req.entity.as_deref()).collect();
     let mut rows = Vec::new();
     if selected.len() > 1 {
         let mut entity_rows: Vec<GridRow> = selected

@@ -43,6 +43,17 @@ fn month_shift(date: NaiveDate, months: i32) -> Option<NaiveDate> {
     first_of_month(total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
 }
 
+impl PeriodKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Week => "week",
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Year => "year",
+        }
+    }
+}
+
 impl Period {
     /// The period of `kind` that contains `date` (for weeks: the week that
     /// contains it).

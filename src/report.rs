@@ -453,15 +453,7 @@ pub fn compute(
     let date = req.date.unwrap_or(latest.start());
     let period = Period::containing(req.period, date, t.week_start)?;
     let compared = period.compared(req.compare);
-    let selected: Vec<_> = data
-        .entities
-        .iter()
-        .filter(|e| {
-            req.entity
-                .as_deref()
-                .is_none_or(|name| e.name.as_deref() == Some(name))
-        })
-        .collect();
+    let selected: Vec<_> = data.selected(req.entity.as_deref()).collect();
     let scorers: Vec<EntityScorer<'_>> = selected.iter().map(|e| EntityScorer::new(t, e)).collect();
     let first = scorers.iter().filter_map(EntityScorer::first_week).min();
     let week_in_period = period.weeks().into_iter().rev().find(|w| *w <= latest);

@@ -90,6 +90,16 @@ impl Dataset {
             .max()
     }
 
+    /// Every entity, or only `name` (`--entity`).
+    pub fn selected<'a>(
+        &'a self,
+        name: Option<&'a str>,
+    ) -> impl Iterator<Item = &'a EntityData> + 'a {
+        self.entities
+            .iter()
+            .filter(move |e| name.is_none_or(|n| e.name.as_deref() == Some(n)))
+    }
+
     pub fn entity(&self, name: &str) -> Option<&EntityData> {
         self.entities
             .iter()

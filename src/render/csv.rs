@@ -112,7 +112,7 @@ pub fn metrics(t: &Template) -> String {
                 m.id.clone(),
                 m.label.clone(),
                 m.unit.as_str().to_string(),
-                format!("{:?}", m.better).to_lowercase(),
+                m.better.as_str().to_string(),
                 format!("{}", m.weight),
                 m.target.map(|v| v.to_string()).unwrap_or_default(),
                 m.how.clone(),

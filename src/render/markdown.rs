@@ -118,7 +118,7 @@ pub fn metrics(t: &Template) -> String {
             m.id.clone(),
             m.label.clone(),
             m.unit.as_str().to_string(),
-            format!("{:?}", m.better).to_lowercase(),
+            m.better.as_str().to_string(),
             m.weight.to_string(),
             m.target
                 .map(|v| value::format(v, m.unit))
@@ -138,11 +138,7 @@ pub fn metrics(t: &Template) -> String {
 
 /// `report --format markdown`.
 pub fn grid(t: &Template, g: &crate::grid::Grid) -> String {
-    let mut out = format!(
-        "## {} by {}\n\n",
-        t.name,
-        format!("{:?}", g.period).to_lowercase()
-    );
+    let mut out = format!("## {} by {}\n\n", t.name, g.period.as_str());
     let mut header = vec![""];
     header.extend(g.columns.iter().map(String::as_str));
     let right: Vec<usize> = (1..header.len()).collect();

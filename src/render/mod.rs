@@ -145,7 +145,7 @@ pub fn heading(name: &str, r: &ScoreReport) -> String {
     let p = &r.period;
     let what = match p.kind {
         crate::period::PeriodKind::Week => format!("week {}", p.label),
-        _ => format!("{} {}", serde_plain(&p.kind), p.label),
+        _ => format!("{} {}", p.kind.as_str(), p.label),
     };
     let partial = if p.partial { " (partial)" } else { "" };
     if p.compared_label.is_empty() {
@@ -155,15 +155,6 @@ pub fn heading(name: &str, r: &ScoreReport) -> String {
             "{name} · {what}{partial} · compared with {}",
             p.compared_label
         )
-    }
-}
-
-fn serde_plain(kind: &crate::period::PeriodKind) -> &'static str {
-    match kind {
-        crate::period::PeriodKind::Week => "week",
-        crate::period::PeriodKind::Month => "month",
-        crate::period::PeriodKind::Quarter => "quarter",
-        crate::period::PeriodKind::Year => "year",
     }
 }
 

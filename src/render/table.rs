@@ -247,7 +247,7 @@ pub fn metrics(t: &Template, color: bool, width: Option<usize>) -> String {
             let mut row = vec![
                 Cell::new(&m.id),
                 Cell::new(m.unit.as_str()),
-                Cell::new(format!("{:?}", m.better).to_lowercase()),
+                Cell::new(m.better.as_str().to_string()),
                 Cell::new(format!("{}", m.weight)),
             ];
             if with_target {
@@ -306,7 +306,7 @@ pub fn grid(t: &Template, g: &crate::grid::Grid, color: bool, width: Option<usiz
         skip += 1;
         table = build(skip);
     }
-    let mut title = format!("{} by {}", t.name, format!("{:?}", g.period).to_lowercase());
+    let mut title = format!("{} by {}", t.name, g.period.as_str());
     if skip > 0 {
         title.push_str(&format!(" ({skip} older hidden)"));
     }

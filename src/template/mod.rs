@@ -34,6 +34,15 @@ pub enum Better {
     Lower,
 }
 
+impl Better {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+        }
+    }
+}
+
 /// How weekly values roll up into months, quarters and years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,6 +50,16 @@ pub enum Aggregate {
     Sum,
     Mean,
     Last,
+}
+
+impl Aggregate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Aggregate::Sum => "sum",
+            Aggregate::Mean => "mean",
+            Aggregate::Last => "last",
+        }
+    }
 }
 
 /// How a metric's baseline is computed (SPEC §6.2).

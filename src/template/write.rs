@@ -1,7 +1,7 @@
 //! A template back to text, for `init`: commented TOML (every metric with
 //! its `how`), or the CSV form.
 
-use super::{Aggregate, BaselineKind, Better, CheckSeverity, Template, csv_form};
+use super::{BaselineKind, CheckSeverity, Template, csv_form};
 use crate::value::{DecimalMark, Unit};
 use crate::week::day_name;
 
@@ -22,21 +22,6 @@ fn unit_number(v: f64, unit: Unit) -> String {
         format!("{v:.0}")
     } else {
         number(v)
-    }
-}
-
-fn better(b: Better) -> &'static str {
-    match b {
-        Better::Higher => "higher",
-        Better::Lower => "lower",
-    }
-}
-
-fn aggregate(a: Aggregate) -> &'static str {
-    match a {
-        Aggregate::Sum => "sum",
-        Aggregate::Mean => "mean",
-        Aggregate::Last => "last",
     }
 }
 
@@ -106,8 +91,8 @@ pub fn to_toml(t: &Template, data: Option<&str>) -> String {
             ));
             out.push_str(&format!(
                 "better = {}\naggregate = {}\nweight = {}\n",
-                quote(better(m.better)),
-                quote(aggregate(m.aggregate)),
+                quote(m.better.as_str()),
+                quote(m.aggregate.as_str()),
                 number(m.weight)
             ));
             for (key, v) in [
@@ -193,8 +178,8 @@ pub fn to_csv(t: &Template) -> String {
             m.id.clone(),
             m.label.clone(),
             m.unit.as_str().to_string(),
-            better(m.better).to_string(),
-            aggregate(m.aggregate).to_string(),
+            m.better.as_str().to_string(),
+            m.aggregate.as_str().to_string(),
             number(m.weight),
             opt(m.target, m.unit),
             opt(m.min, m.unit),
