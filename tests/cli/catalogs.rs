@@ -46,6 +46,16 @@ fn catalogs() -> assert_cmd::Command {
     trustidx_in(fixture("catalogs"))
 }
 
+/// `validate --preset P FILE --format json` in the fixtures, which must succeed.
+fn validate_json(preset: &str, file: &str) -> serde_json::Value {
+    json(
+        &catalogs()
+            .args(["validate", "--preset", preset, file, "--format", "json"])
+            .assert()
+            .success(),
+    )
+}
+
 /// `examples/NAME.csv` of the repository.
 fn example(preset: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -470,13 +480,7 @@ mod cac {
 
     #[test]
     fn a_supplied_cac_off_by_more_than_half_a_percent_is_a_warning() {
-        let doc = json(
-            &catalogs()
-                .args(["validate", "--preset", "service", "cac-supplied.csv"])
-                .args(["--format", "json"])
-                .assert()
-                .success(),
-        );
+        let doc = validate_json("service", "cac-supplied.csv");
         let found = diagnostics(&doc, "derived-mismatch");
         assert_eq!(found.len(), 1, "11.05 vs 11 is within 0.5 %: {doc:#}");
         let d = found[0];
@@ -634,13 +638,7 @@ mod funnel_checks {
 
     #[test]
     fn inbound_check_fires_on_the_row_with_more_leads_than_sessions() {
-        let doc = json(
-            &catalogs()
-                .args(["validate", "--preset", "inbound", "funnel.csv"])
-                .args(["--format", "json"])
-                .assert()
-                .success(),
-        );
+        let doc = validate_json("inbound", "funnel.csv");
         let found = diagnostics(&doc, "check-failed");
         assert_eq!(found.len(), 1, "{doc:#}");
         let d = found[0];
@@ -664,13 +662,7 @@ mod funnel_checks {
     /// skipped there (only line 4 fails).
     #[test]
     fn a_check_with_a_missing_or_na_input_is_skipped() {
-        let doc = json(
-            &catalogs()
-                .args(["validate", "--preset", "inbound", "funnel.csv"])
-                .args(["--format", "json"])
-                .assert()
-                .success(),
-        );
+        let doc = validate_json("inbound", "funnel.csv");
         let lines: Vec<&Value> = diagnostics(&doc, "check-failed")
             .iter()
             .map(|d| &d["line"])
@@ -710,13 +702,7 @@ mod funnel_checks {
     /// fails, ben's row without `ssi_insights` is skipped.
     #[test]
     fn ssi_is_the_sum_of_its_pillars_within_half_a_point() {
-        let doc = json(
-            &catalogs()
-                .args(["validate", "--preset", "social-selling", "ssi.csv"])
-                .args(["--format", "json"])
-                .assert()
-                .success(),
-        );
+        let doc = validate_json("social-selling", "ssi.csv");
         let found = diagnostics(&doc, "check-failed");
         assert_eq!(found.len(), 1, "{doc:#}");
         assert_eq!(found[0]["line"], 4);
