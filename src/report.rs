@@ -449,37 +449,117 @@ pub fn compute(
     data: &Dataset,
     req: &ScoreRequest,
 ) -> Option<(ScoreReport, Period, Week)> {
-    let latest = data.latest_week()?;
-    let date = req.date.unwrap_or(latest.start());
-    let period = Period::containing(req.period, date, t.week_start)?;
-    let compared = period.compared(req.compare);
     let selected: Vec<_> = data.selected(req.entity.as_deref()).collect();
-    let scorers: Vec<EntityScorer<'_>> = selected.iter().map(|e| EntityScorer::new(t, e)).collect();
-    let first = scorers.iter().filter_map(EntityScorer::first_week).min();
-    let week_in_period = period.weeks().into_iter().rev().find(|w| *w <= latest);
-    let partial = period
-        .weeks()
+    let first = selected
         .iter()
-        .any(|w| *w > latest || first.is_some_and(|f| *w < f));
-    let mut entities: Vec<EntityReport> = scorers
+        .filter_map(|e| e.rows.keys().next().copied())
+        .min();
+    let frame = Frame::new(t, req, data.latest_week()?, first)?;
+    let entities = selected
         .iter()
-        .map(|s| entity_report(t, s, &period, compared.as_ref(), latest))
+        .map(|e| frame.entity(t, &EntityScorer::new(t, e)))
         .collect();
-    rank(&mut entities);
-    let report = ScoreReport {
-        schema: "trustidx.score.v1",
-        week: week_in_period.or(period.weeks().first().copied()),
-        period: PeriodInfo {
-            kind: period.kind,
-            start: period.start,
-            end: period.end,
+    Some(frame.finish(entities))
+}
+
+/// What every entity of one `score` run shares: the period shown, the one
+/// compared with, and the latest week of the data. Built once; entities
+/// are then reported one at a time, so a streaming reader can hand them
+/// over as it builds them (`data::long_scan`).
+pub struct Frame {
+    period: Period,
+    compared: Option<Period>,
+    latest: Week,
+    partial: bool,
+}
+
+impl Frame {
+    /// `latest` is the latest week with a row; `first` the earliest week of
+    /// the entities reported.
+    pub fn new(
+        t: &Template,
+        req: &ScoreRequest,
+        latest: Week,
+        first: Option<Week>,
+    ) -> Option<Self> {
+        let date = req.date.unwrap_or(latest.start());
+        let period = Period::containing(req.period, date, t.week_start)?;
+        let partial = period
+            .weeks()
+            .iter()
+            .any(|w| *w > latest || first.is_some_and(|f| *w < f));
+        Some(Frame {
+            compared: period.compared(req.compare),
+            period,
+            latest,
             partial,
-            compared_label: compared.map(|p| p.label()).unwrap_or_default(),
-            label: period.label(),
-        },
-        entities,
-        diagnostics: Vec::new(),
-        alerts: Vec::new(),
+        })
+    }
+
+    /// One entity's report.
+    pub fn entity(&self, t: &Template, scorer: &EntityScorer<'_>) -> EntityReport {
+        entity_report(t, scorer, &self.period, self.compared.as_ref(), self.latest)
+    }
+
+    /// The whole report, entities ranked.
+    pub fn finish(self, mut entities: Vec<EntityReport>) -> (ScoreReport, Period, Week) {
+        let period = self.period;
+        let week_in_period = period.weeks().into_iter().rev().find(|w| *w <= self.latest);
+        rank(&mut entities);
+        let report = ScoreReport {
+            schema: "trustidx.score.v1",
+            week: week_in_period.or(period.weeks().first().copied()),
+            period: PeriodInfo {
+                kind: period.kind,
+                start: period.start,
+                end: period.end,
+                partial: self.partial,
+                compared_label: self.compared.map(|p| p.label()).unwrap_or_default(),
+                label: period.label(),
+            },
+            entities,
+            diagnostics: Vec::new(),
+            alerts: Vec::new(),
+        };
+        (report, period, self.latest)
+    }
+}
+
+/// How many weeks back from the latest week a `score` run without
+/// `--week` can look at, the latest week included: the period and the one
+/// compared with, the sparkline and rolling weeks, and the 8 weeks before
+/// each shown week that the outlier check reads. Baselines come on top
+/// (`data::long_scan` keeps them apart). The periods' calendar makes it
+/// depend on where the latest week falls, so it is the most over six years
+/// of latest weeks.
+pub fn weeks_needed(t: &Template, req: &ScoreRequest) -> usize {
+    let Some(origin) = NaiveDate::from_ymd_opt(2024, 1, 1) else {
+        return 0;
     };
-    Some((report, period, latest))
+    let mut most = 0;
+    for k in 0..(6 * 53) {
+        let latest = Week::containing(origin + chrono::Duration::weeks(k), t.week_start);
+        let Some(period) = Period::containing(req.period, latest.start(), t.week_start) else {
+            continue;
+        };
+        let mut earliest = latest;
+        let mut weeks = period.weeks();
+        if let Some(c) = period.compared(req.compare) {
+            weeks.extend(c.weeks());
+        }
+        // the shown weeks reach back 11 weeks from the period's last
+        // week with data, and each needs 8 earlier weeks for outliers
+        weeks.extend(
+            shown_weeks(&period, latest)
+                .iter()
+                .filter_map(|w| w.plus_weeks(-8)),
+        );
+        weeks.extend(latest.plus_weeks(-(TREND_WEEKS as i64) - 8));
+        for w in weeks {
+            earliest = earliest.min(w);
+        }
+        let span = usize::try_from(earliest.weeks_until(latest)).unwrap_or(0) + 1;
+        most = most.max(span);
+    }
+    most
 }

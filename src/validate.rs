@@ -18,25 +18,37 @@ pub fn validate(t: &Template, data: &Dataset, today: NaiveDate) -> Vec<Diagnosti
     for e in &data.entities {
         missing_required(t, data, e, &mut diags);
         checks(t, data, e, &mut diags);
-        outliers(t, data, e, &mut diags);
-        gaps(data, e, &mut diags);
-        for (week, row) in e.rows.range(Week::containing(today, t.week_start)..) {
-            if week.start() > today {
-                diags.push(
-                    Diagnostic::warning(
-                        Code::FutureWeek,
-                        data.location(row.origin),
-                        format!("week {week} starts after today ({today})"),
-                    )
-                    .with_week(*week)
-                    .with_entity(e.name.as_deref())
-                    .with_hint("check the year and month of the week cell"),
-                );
-            }
-        }
+        entity_warnings(t, data, e, today, &mut diags);
     }
     fractions(t, data, &mut diags);
     diags
+}
+
+/// The warnings one entity's own weeks can raise: outliers, week gaps and
+/// future weeks. `data` names the files; `e` need not be one of its entities.
+pub fn entity_warnings(
+    t: &Template,
+    data: &Dataset,
+    e: &EntityData,
+    today: NaiveDate,
+    diags: &mut Vec<Diagnostic>,
+) {
+    outliers(t, data, e, diags);
+    gaps(data, e, diags);
+    for (week, row) in e.rows.range(Week::containing(today, t.week_start)..) {
+        if week.start() > today {
+            diags.push(
+                Diagnostic::warning(
+                    Code::FutureWeek,
+                    data.location(row.origin),
+                    format!("week {week} starts after today ({today})"),
+                )
+                .with_week(*week)
+                .with_entity(e.name.as_deref())
+                .with_hint("check the year and month of the week cell"),
+            );
+        }
+    }
 }
 
 fn missing_required(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagnostic>) {

@@ -81,6 +81,16 @@ pub fn load(
         Ok(t) => t,
         Err(d) => return Ok(Err(d)),
     };
+    load_data(template, args, today).map(Ok)
+}
+
+/// Loads the history file and the given files for `template`, merges them
+/// and validates.
+pub fn load_data(
+    template: Template,
+    args: &DataArgs,
+    today: chrono::NaiveDate,
+) -> Result<Workspace, Error> {
     let mut sources: Vec<(String, Vec<u8>, bool)> = Vec::new();
     if let Some(history) = &template.data {
         match std::fs::metadata(history) {
@@ -127,12 +137,12 @@ pub fn load(
         .filter(|(_, _, history)| !history)
         .map(|(n, b, _)| (n, b))
         .collect();
-    Ok(Ok(Workspace {
+    Ok(Workspace {
         template,
         data,
         diagnostics,
         inputs,
-    }))
+    })
 }
 
 /// Prints diagnostics on stderr in the human form of SPEC §5, in reading

@@ -3,22 +3,28 @@
 
 use chrono::Datelike;
 
-use super::{load, print_diagnostics, today};
+use super::{load_data, load_template, print_diagnostics, today};
 use crate::cli::{Global, ReportFormat, ScoreArgs};
+use crate::data::Dataset;
+use crate::data::long_scan::{self, ScanOptions};
 use crate::diagnostic::{self, Code, Diagnostic, Location};
 use crate::error::Error;
+use crate::period::Period;
 use crate::period::PeriodKind;
+use crate::report::Frame;
 use crate::report::{self, AlertRules, ScoreReport, ScoreRequest};
+use crate::score::EntityScorer;
 use crate::score::Status as MetricStatus;
+use crate::template::Template;
+use crate::validate;
 use crate::week::{Week, day_name};
 use crate::{Status, output, render};
 
 pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
-    let ws = match load(g, &args.data, today())? {
-        Ok(ws) => ws,
+    let t = match load_template(g)? {
+        Ok(t) => t,
         Err(diags) => return refuse(g, args.format, diags),
     };
-    let t = &ws.template;
     if let (Some(date), PeriodKind::Week) = (args.week, args.period)
         && date.weekday() != t.week_start
     {
@@ -29,15 +35,22 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
             day_name(t.week_start)
         )));
     }
-    super::check_entity(&ws.data, args.entity.as_deref())?;
     let request = ScoreRequest {
         date: args.week,
         period: args.period,
         compare: args.compare,
         entity: args.entity.clone(),
     };
-    let computed = report::compute(t, &ws.data, &request);
-    let mut diags = ws.diagnostics;
+    let (t, mut diags, computed, inputs) = match streamed(&t, args, &request) {
+        Some((diags, computed)) => (t, diags, Some(computed), Vec::new()),
+        None => {
+            let ws = load_data(t, &args.data, today())?;
+            super::check_entity(&ws.data, args.entity.as_deref())?;
+            let computed = report::compute(&ws.template, &ws.data, &request);
+            (ws.template, ws.diagnostics, computed, ws.inputs)
+        }
+    };
+    let t = &t;
     let Some((mut report, period, latest)) = computed else {
         if diags.iter().any(Diagnostic::is_error) {
             return refuse(g, args.format, diags);
@@ -81,7 +94,7 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
     output::stdout(&text)?;
     // recorded before the alert check: exit 3 still records (SPEC §8)
     if args.record {
-        if ws.inputs.is_empty() {
+        if inputs.is_empty() {
             return Err(Error::Usage(
                 "--record adds the files on the command line; give the week's file".to_string(),
             ));
@@ -90,7 +103,7 @@ pub fn run(g: &Global, args: &ScoreArgs) -> Result<Status, Error> {
             delimiter: args.data.delimiter,
         };
         let (recorded, said) =
-            super::add::record(g, t, &ws.inputs, false, options, args.data.deny_warnings)?;
+            super::add::record(g, t, &inputs, false, options, args.data.deny_warnings)?;
         if recorded != Status::Success {
             return Ok(recorded);
         }
@@ -141,4 +154,63 @@ fn no_reference_warnings(report: &ScoreReport) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The streaming path for one big long CSV file (`data::long_scan`):
+/// bounded memory, several threads. `None` when the run needs the full
+/// reader: more than one file or a history, `--record`, `--week`, checks
+/// or formulas that need whole rows, or a file the scan declines (any
+/// problem in it, which the full reader then reports with its location).
+fn streamed(
+    t: &Template,
+    args: &ScoreArgs,
+    request: &ScoreRequest,
+) -> Option<(Vec<Diagnostic>, (ScoreReport, Period, Week))> {
+    let [path] = args.data.files.as_slice() else {
+        return None;
+    };
+    let history = t.data.as_ref().is_some_and(|h| h.exists());
+    let lower = path.to_string_lossy().to_ascii_lowercase();
+    if history
+        || args.record
+        || args.week.is_some()
+        || path.as_os_str() == "-"
+        || lower.ends_with(".toml")
+        || !t.checks.is_empty()
+        || t.metrics.iter().any(|m| m.formula.is_some())
+    {
+        return None;
+    }
+    let options = ScanOptions {
+        delimiter: args.data.delimiter,
+        recent_weeks: report::weeks_needed(t, request),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+    };
+    let scanned = long_scan::scan(|| std::fs::File::open(path), t, options)?;
+    let wanted = |name: &str| request.entity.as_deref().is_none_or(|e| e == name);
+    if let Some(e) = &request.entity
+        && !scanned.has_entity(e)
+    {
+        return None;
+    }
+    let frame = Frame::new(
+        t,
+        request,
+        scanned.latest_week()?,
+        scanned.first_week(wanted),
+    )?;
+    // the files as diagnostics name them; the entities come one at a time
+    let files = Dataset {
+        files: vec![path.display().to_string()],
+        has_entity: true,
+        entities: Vec::new(),
+    };
+    let (today, mut diags, mut entities) = (today(), Vec::new(), Vec::new());
+    for e in scanned.into_entities() {
+        validate::entity_warnings(t, &files, &e, today, &mut diags);
+        if e.name.as_deref().is_some_and(wanted) {
+            entities.push(frame.entity(t, &EntityScorer::new(t, &e)));
+        }
+    }
+    Some((diags, frame.finish(entities)))
 }

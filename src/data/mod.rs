@@ -4,6 +4,7 @@
 //! reporting duplicates and conflicts.
 
 pub(crate) mod csv_reader;
+pub mod long_scan;
 mod merge;
 pub(crate) mod text;
 mod toml_reader;

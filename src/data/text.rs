@@ -109,7 +109,7 @@ fn decode_utf16<'a>(
 }
 
 /// What a file is when it starts with another format's signature.
-fn signature(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn signature(bytes: &[u8]) -> Option<&'static str> {
     const SIGNATURES: [(&[u8], &str); 7] = [
         (
             b"PK\x03\x04",
