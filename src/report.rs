@@ -496,6 +496,11 @@ impl Frame {
         })
     }
 
+    /// The weeks this run shows (`shown_weeks`).
+    pub fn shown_weeks(&self) -> Vec<Week> {
+        shown_weeks(&self.period, self.latest)
+    }
+
     /// One entity's report.
     pub fn entity(&self, t: &Template, scorer: &EntityScorer<'_>) -> EntityReport {
         entity_report(t, scorer, &self.period, self.compared.as_ref(), self.latest)

@@ -18,23 +18,25 @@ pub fn validate(t: &Template, data: &Dataset, today: NaiveDate) -> Vec<Diagnosti
     for e in &data.entities {
         missing_required(t, data, e, &mut diags);
         checks(t, data, e, &mut diags);
-        entity_warnings(t, data, e, today, &mut diags);
+        entity_warnings(t, data, e, today, None, &mut diags);
     }
     fractions(t, data, &mut diags);
     diags
 }
 
 /// The warnings one entity's own weeks can raise: outliers, week gaps and
-/// future weeks. `data` names the files; `e` need not be one of its entities.
+/// future weeks; only for weeks from `since` when given. `data` names the
+/// files; `e` need not be one of its entities.
 pub fn entity_warnings(
     t: &Template,
     data: &Dataset,
     e: &EntityData,
     today: NaiveDate,
+    since: Option<Week>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    outliers(t, data, e, diags);
-    gaps(data, e, diags);
+    outliers(t, data, e, since, diags);
+    gaps(data, e, since, diags);
     for (week, row) in e.rows.range(Week::containing(today, t.week_start)..) {
         if week.start() > today {
             diags.push(
@@ -109,11 +111,21 @@ fn checks(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagnost
 }
 
 /// A value more than 5× or under 1/5 of the median of the previous 8 weeks.
-fn outliers(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagnostic>) {
+fn outliers(
+    t: &Template,
+    data: &Dataset,
+    e: &EntityData,
+    since: Option<Week>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    // a week's outlier check reads the 8 weeks before it
+    let from = since.and_then(|w| w.plus_weeks(-8));
+    let rows = || match from {
+        Some(f) => e.rows.range(f..),
+        None => e.rows.range(..),
+    };
     for (m, metric) in t.metrics.iter().enumerate() {
-        let series: Vec<(Week, f64, crate::data::Origin)> = e
-            .rows
-            .iter()
+        let series: Vec<(Week, f64, crate::data::Origin)> = rows()
             .filter_map(|(w, r)| match r.cells.get(m).copied().flatten() {
                 Some(c) => match c.value {
                     CellValue::Value(v) => Some((*w, v, c.origin)),
@@ -128,6 +140,9 @@ fn outliers(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagno
             let Some(from) = week.plus_weeks(-8) else {
                 continue;
             };
+            if since.is_some_and(|s| *week < s) {
+                continue;
+            }
             previous.clear();
             previous.extend(
                 series[..i]
@@ -169,9 +184,15 @@ fn outliers(t: &Template, data: &Dataset, e: &EntityData, diags: &mut Vec<Diagno
     }
 }
 
-fn gaps(data: &Dataset, e: &EntityData, diags: &mut Vec<Diagnostic>) {
-    let mut previous: Option<Week> = None;
-    for (week, row) in &e.rows {
+fn gaps(data: &Dataset, e: &EntityData, since: Option<Week>, diags: &mut Vec<Diagnostic>) {
+    let (mut previous, rows) = match since {
+        Some(s) => (
+            e.rows.range(..s).next_back().map(|(w, _)| *w),
+            e.rows.range(s..),
+        ),
+        None => (None, e.rows.range(..)),
+    };
+    for (week, row) in rows {
         if let Some(p) = previous {
             let missing = p.weeks_until(*week) - 1;
             if missing > 0 {

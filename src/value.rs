@@ -192,6 +192,11 @@ fn decimal(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
     // fast path: plain digits with at most one point, as exports write them
     let plain = |b: &u8| b.is_ascii_digit() || (*b == b'.' && mark == DecimalMark::Point);
     let digits = t.strip_prefix('-').unwrap_or(t);
+    if mark == DecimalMark::Point
+        && let Some(v) = plain_number(t.as_bytes())
+    {
+        return Ok(v);
+    }
     if !digits.is_empty()
         && digits.len() < 16
         && digits.bytes().all(|b| plain(&b))
@@ -221,6 +226,44 @@ fn decimal(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
         )));
     }
     Ok(v)
+}
+
+/// Exact powers of ten (every one below 10^23 is an exact `f64`).
+const POWERS_OF_TEN: [f64; 18] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17,
+];
+
+/// A plain decimal `[-]digits[.digits]` with a point, as exports write
+/// numbers, or `None` (anything else: the full parser reads it). Exact:
+/// a mantissa below 2^53 and a power of ten below 10^23 are both exact
+/// doubles, so one division rounds correctly, as `str::parse` does.
+pub fn plain_number(bytes: &[u8]) -> Option<f64> {
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() || digits.len() > 17 {
+        return None;
+    }
+    let (mut mantissa, mut point) = (0u64, None);
+    for (i, &b) in digits.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa * 10 + u64::from(d);
+        } else if b == b'.' && point.is_none() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    let scale = point.map_or(0, |p| digits.len() - p - 1);
+    // at least one digit
+    if digits.len() == usize::from(point.is_some()) || mantissa > 1 << 53 {
+        return None;
+    }
+    let v = mantissa as f64 / POWERS_OF_TEN.get(scale)?;
+    Some(if negative { -v } else { v })
 }
 
 fn not_a_number(t: &str, mark: DecimalMark) -> ValueError {
@@ -460,6 +503,55 @@ fn format_duration(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_numbers_parse_exactly_like_the_standard_parser() {
+        for t in [
+            "0",
+            "-0",
+            "7",
+            "007",
+            "1.",
+            ".5",
+            "-.5",
+            "45.25",
+            "0.1",
+            "99.9",
+            "3.14159265358979",
+            "9007199254740992",
+        ] {
+            assert_eq!(plain_number(t.as_bytes()), t.parse::<f64>().ok(), "{t}");
+        }
+        for t in [
+            "",
+            "-",
+            ".",
+            "1.2.3",
+            "1e5",
+            "+1",
+            " 1",
+            "1,5",
+            "12345678901234567890",
+            "9007199254740993",
+        ] {
+            assert_eq!(plain_number(t.as_bytes()), None, "{t}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_numbers_agree_with_str_parse(int in "-?[0-9]{0,9}", frac in proptest::option::of("[0-9]{0,7}")) {
+            let t = match &frac {
+                Some(f) => format!("{int}.{f}"),
+                None => int.clone(),
+            };
+            if let Some(v) = plain_number(t.as_bytes()) {
+                proptest::prop_assert_eq!(Some(v), t.parse::<f64>().ok());
+            } else {
+                proptest::prop_assert!(!t.bytes().any(|b| b.is_ascii_digit()));
+            }
+        }
+    }
     use DecimalMark::{Comma, Point};
 
     fn v(text: &str, unit: Unit) -> f64 {

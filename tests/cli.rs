@@ -24,3 +24,6 @@ mod catalogs;
 
 #[path = "cli/charts.rs"]
 mod charts;
+
+#[path = "cli/streaming.rs"]
+mod streaming;

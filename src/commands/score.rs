@@ -205,12 +205,23 @@ fn streamed(
         has_entity: true,
         entities: Vec::new(),
     };
-    let (today, mut diags, mut entities) = (today(), Vec::new(), Vec::new());
-    for e in scanned.into_entities() {
-        validate::entity_warnings(t, &files, &e, today, &mut diags);
-        if e.name.as_deref().is_some_and(wanted) {
-            entities.push(frame.entity(t, &EntityScorer::new(t, &e)));
-        }
+    let today = today();
+    // warnings are kept for the weeks shown only: look no earlier
+    let since = frame.shown_weeks().into_iter().min();
+    let done = scanned.map_entities(options.threads, |e| {
+        let mut diags = Vec::new();
+        validate::entity_warnings(t, &files, &e, today, since, &mut diags);
+        let report = e
+            .name
+            .as_deref()
+            .is_some_and(wanted)
+            .then(|| frame.entity(t, &EntityScorer::new(t, &e)));
+        (diags, report)
+    });
+    let (mut diags, mut entities) = (Vec::new(), Vec::new());
+    for (d, report) in done {
+        diags.extend(d);
+        entities.extend(report);
     }
     Some((diags, frame.finish(entities)))
 }

@@ -11,7 +11,9 @@
 //!
 //! The file is read by several threads at once, each reading the whole
 //! file but keeping only the entities that hash to it, so no state is
-//! shared or merged and every thread counts lines itself.
+//! shared or merged and every thread counts lines itself. (Cutting the file
+//! into ranges and merging the parts was tried: every thread then holds
+//! every entity, and the cache misses cost more than reading twice.)
 //!
 //! This is a fast path for well-formed files only: on the first thing it
 //! does not handle exactly like the full reader (a quote, a bad cell, a
@@ -19,7 +21,7 @@
 //! caller reads the file the full way, which reports every problem with
 //! its location. So the two paths never disagree about what a file means.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, BuildHasherDefault};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,7 +31,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use super::{Cell, CellValue, EntityData, Origin, Row};
 use crate::template::{BaselineKind, Template};
-use crate::value::{self, Parsed};
+use crate::value::{self, Parsed, Unit};
 use crate::week::{Week, parse_week};
 
 /// Bytes read at a time by each thread.
@@ -70,75 +72,260 @@ struct Entry {
     value: f64,
 }
 
-/// What is kept of one (entity, metric).
-#[derive(Debug, Default)]
-struct Series {
-    /// The latest cells by week, oldest first.
-    recent: VecDeque<Entry>,
-    /// n/a entries in `recent`.
-    na: usize,
-    /// The earliest values by week, oldest first (`first` baselines).
+/// What each metric keeps beyond the recent weeks.
+#[derive(Debug, Clone)]
+struct Shape {
+    /// Weeks in the ring: the recent window.
+    weeks: usize,
+    metrics: usize,
+    /// Values kept per metric: the earliest (`first` baselines) and the
+    /// latest before the window (trailing baselines); 0 = none.
+    earliest: Vec<usize>,
+    before: Vec<usize>,
+    /// `baseline_weeks`: the room each metric has in `earliest`/`before`.
+    room: usize,
+}
+
+const EMPTY_WEEK: i32 = i32::MIN;
+
+/// The cells one entity keeps, laid out by entity so that the rows of one
+/// (entity, week), which exports write together, touch a few cache lines.
+///
+/// The ring holds the latest `weeks` weeks, a week in the slot of its
+/// number modulo `weeks`. A week pushed out of the ring gives its values to
+/// `before`, which keeps per metric the latest values below the ring; a
+/// value older than its slot's week goes there directly. Together they
+/// hold every cell of the recent window and the values before it that a
+/// trailing baseline reads; `earliest` holds the values a `first` baseline
+/// reads, whatever order the rows come in.
+#[derive(Debug)]
+struct Kept {
+    /// Per slot: the day number of its week, or `EMPTY_WEEK`.
+    days: Vec<i32>,
+    /// Per slot × metric: value (NaN = n/a) and line (0 = no cell).
+    values: Vec<f64>,
+    lines: Vec<u32>,
+    /// Per metric × room, sorted by week: the earliest values...
     earliest: Vec<Entry>,
+    earliest_len: Vec<u8>,
+    /// Per metric: the latest week in a full `earliest` (i32::MAX until full).
+    earliest_cut: Vec<i32>,
+    /// ...and the latest values below the ring.
+    before: Vec<Entry>,
+    before_len: Vec<u8>,
 }
 
-/// How much each metric's series keeps.
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    /// Entries in `recent`: the recent weeks plus a trailing baseline.
-    recent: usize,
-    /// The recent window in days, from the series' latest week.
-    window_days: i32,
-    /// Values in `earliest`.
-    earliest: usize,
-}
-
-impl Series {
-    fn push(&mut self, e: Entry, limits: Limits) {
-        let is_na = e.value.is_nan();
-        if self.recent.capacity() == 0 {
-            self.recent.reserve_exact(limits.recent + 1);
-        }
-        match self.recent.back() {
-            Some(b) if b.day > e.day => {
-                let at = self.recent.partition_point(|x| x.day < e.day);
-                self.recent.insert(at, e);
-            }
-            _ => self.recent.push_back(e),
-        }
-        if is_na {
-            self.na += 1;
-        }
-        while self.recent.len() > limits.recent {
-            let lo = self
-                .recent
-                .back()
-                .map_or(i32::MIN, |b| b.day - limits.window_days);
-            // an n/a outside the window is worth nothing; values before it
-            // may still be a trailing baseline
-            let stale = if self.na > 0 {
-                self.recent
-                    .iter()
-                    .position(|x| x.value.is_nan() && x.day < lo)
+impl Kept {
+    fn new(shape: &Shape) -> Self {
+        let (k, m, room) = (shape.weeks, shape.metrics, shape.room);
+        let none = Entry {
+            day: EMPTY_WEEK,
+            line: 0,
+            value: 0.0,
+        };
+        let firsts = shape.earliest.iter().any(|n| *n > 0);
+        let befores = shape.before.iter().any(|n| *n > 0);
+        Kept {
+            days: vec![EMPTY_WEEK; k],
+            values: vec![0.0; k * m],
+            lines: vec![0; k * m],
+            earliest: if firsts {
+                vec![none; m * room]
             } else {
-                None
-            };
-            let gone = match stale {
-                Some(i) => self.recent.remove(i),
-                None => self.recent.pop_front(),
-            };
-            if gone.is_some_and(|g| g.value.is_nan()) {
-                self.na -= 1;
+                Vec::new()
+            },
+            earliest_len: if firsts { vec![0; m] } else { Vec::new() },
+            earliest_cut: if firsts {
+                vec![i32::MAX; m]
+            } else {
+                Vec::new()
+            },
+            before: if befores {
+                vec![none; m * room]
+            } else {
+                Vec::new()
+            },
+            before_len: if befores { vec![0; m] } else { Vec::new() },
+        }
+    }
+
+    /// The ring slot of the week of `day`.
+    fn slot(day: i32, shape: &Shape) -> usize {
+        let k = i32::try_from(shape.weeks).unwrap_or(i32::MAX);
+        usize::try_from(day.div_euclid(7).rem_euclid(k)).unwrap_or(0)
+    }
+
+    /// Keeps the cell of `metric` in the week of `e.day`, whose ring slot
+    /// is `slot`.
+    fn push(&mut self, metric: usize, slot: usize, e: Entry, shape: &Shape) {
+        let m = shape.metrics;
+        let held = self.days.get(slot).copied().unwrap_or(EMPTY_WEEK);
+        if held != e.day {
+            if held > e.day {
+                // older than the ring
+                if !e.value.is_nan() {
+                    self.keep_before(metric, e, shape);
+                    self.keep_earliest(metric, e, shape);
+                }
+                return;
+            }
+            self.evict(slot, shape);
+            if let Some(d) = self.days.get_mut(slot) {
+                *d = e.day;
             }
         }
-        if !is_na
-            && limits.earliest > 0
-            && (self.earliest.len() < limits.earliest
-                || self.earliest.last().is_some_and(|l| e.day < l.day))
-        {
-            let at = self.earliest.partition_point(|x| x.day < e.day);
-            self.earliest.insert(at, e);
-            self.earliest.truncate(limits.earliest);
+        let at = slot * m + metric;
+        if let (Some(v), Some(l)) = (self.values.get_mut(at), self.lines.get_mut(at)) {
+            *v = e.value;
+            *l = e.line;
         }
+        // most values come after the earliest: one comparison says so
+        if !e.value.is_nan() && self.earliest_cut.get(metric).is_some_and(|c| e.day < *c) {
+            self.keep_earliest(metric, e, shape);
+        }
+    }
+
+    /// Empties a slot, its values going to `before`.
+    fn evict(&mut self, slot: usize, shape: &Shape) {
+        let m = shape.metrics;
+        let day = self.days.get(slot).copied().unwrap_or(EMPTY_WEEK);
+        for metric in 0..m {
+            let at = slot * m + metric;
+            let (Some(&value), Some(line)) = (self.values.get(at), self.lines.get_mut(at)) else {
+                continue;
+            };
+            if *line == 0 {
+                continue;
+            }
+            let e = Entry {
+                day,
+                line: *line,
+                value,
+            };
+            *line = 0;
+            if !value.is_nan() {
+                self.keep_before(metric, e, shape);
+            }
+        }
+    }
+
+    fn keep_before(&mut self, metric: usize, e: Entry, shape: &Shape) {
+        let n = shape.before.get(metric).copied().unwrap_or(0);
+        // the latest n: drop the earliest
+        keep_sorted(
+            &mut self.before,
+            &mut self.before_len,
+            metric,
+            shape.room,
+            n,
+            e,
+            false,
+        );
+    }
+
+    fn keep_earliest(&mut self, metric: usize, e: Entry, shape: &Shape) {
+        // most values come after the earliest: one comparison says so
+        let Some(cut) = self.earliest_cut.get_mut(metric) else {
+            return;
+        };
+        if e.day >= *cut {
+            return;
+        }
+        let n = shape.earliest.get(metric).copied().unwrap_or(0);
+        keep_sorted(
+            &mut self.earliest,
+            &mut self.earliest_len,
+            metric,
+            shape.room,
+            n,
+            e,
+            true,
+        );
+        let len = usize::from(self.earliest_len.get(metric).copied().unwrap_or(0));
+        if len >= n {
+            *cut = self
+                .earliest
+                .get(metric * shape.room + len.saturating_sub(1))
+                .map_or(i32::MAX, |x| x.day);
+        }
+    }
+
+    /// Every kept cell of `metric`.
+    fn cells(&self, metric: usize, shape: &Shape) -> impl Iterator<Item = Entry> + '_ {
+        let m = shape.metrics;
+        let ring = self
+            .days
+            .iter()
+            .enumerate()
+            .filter_map(move |(slot, &day)| {
+                let at = slot * m + metric;
+                let line = *self.lines.get(at)?;
+                (day != EMPTY_WEEK && line != 0).then(|| Entry {
+                    day,
+                    line,
+                    value: self.values.get(at).copied().unwrap_or(f64::NAN),
+                })
+            });
+        let list = |v: &'_ [Entry], len: &[u8]| -> Vec<Entry> {
+            let n = usize::from(len.get(metric).copied().unwrap_or(0));
+            v.get(metric * shape.room..metric * shape.room + n)
+                .map(<[Entry]>::to_vec)
+                .unwrap_or_default()
+        };
+        let extra = list(&self.earliest, &self.earliest_len)
+            .into_iter()
+            .chain(list(&self.before, &self.before_len));
+        ring.chain(extra)
+    }
+}
+
+/// Keeps `e` in metric `metric`'s sorted list of at most `n` entries: the
+/// `n` earliest weeks when `earliest`, else the `n` latest.
+fn keep_sorted(
+    all: &mut [Entry],
+    lens: &mut [u8],
+    metric: usize,
+    room: usize,
+    n: usize,
+    e: Entry,
+    earliest: bool,
+) {
+    let (Some(len), Some(list)) = (
+        lens.get_mut(metric),
+        all.get_mut(metric * room..metric * room + n.min(room)),
+    ) else {
+        return;
+    };
+    let used = usize::from(*len).min(list.len());
+    if list.is_empty() {
+        return;
+    }
+    if used < list.len() {
+        if let Some(slot) = list.get_mut(used) {
+            *slot = e;
+        }
+        *len += 1;
+    } else {
+        // full: replace the worst if e is better
+        let worst = if earliest { list.len() - 1 } else { 0 };
+        let better = list.get(worst).is_some_and(|w| {
+            if earliest {
+                e.day < w.day
+            } else {
+                e.day > w.day
+            }
+        });
+        if !better {
+            return;
+        }
+        if let Some(slot) = list.get_mut(worst) {
+            *slot = e;
+        }
+    }
+    let filled = usize::from(*len).min(list.len());
+    if let Some(l) = list.get_mut(..filled) {
+        // at most `room` entries, nearly sorted: insertion sort
+        l.sort_by_key(|x| x.day);
     }
 }
 
@@ -152,7 +339,7 @@ struct EntityState {
     lines: Vec<u32>,
     /// Per week from `base`: `words` words of metrics seen (duplicates).
     seen: Vec<u64>,
-    series: Vec<Series>,
+    kept: Kept,
 }
 
 /// Why the scan stepped aside.
@@ -160,18 +347,19 @@ struct EntityState {
 struct Declined;
 
 impl EntityState {
-    fn new(name: Box<str>, metrics: usize) -> Self {
+    fn new(name: Box<str>, shape: &Shape) -> Self {
         EntityState {
             name,
             base: 0,
             lines: Vec::new(),
             seen: Vec::new(),
-            series: (0..metrics).map(|_| Series::default()).collect(),
+            kept: Kept::new(shape),
         }
     }
 
-    /// Marks `metric` seen in the week of `day`; `Declined` on a duplicate.
-    fn see(&mut self, day: i32, metric: usize, line: u32, words: usize) -> Result<(), Declined> {
+    /// The row of the week of `day`, made if new (first seen on `line`):
+    /// its index in `lines`.
+    fn row(&mut self, day: i32, line: u32, words: usize) -> Result<usize, Declined> {
         if self.lines.is_empty() {
             self.base = day;
         }
@@ -193,6 +381,16 @@ impl EntityState {
             self.lines.resize(week + 1, 0);
             self.seen.resize((week + 1) * words, 0);
         }
+        if let Some(first) = self.lines.get_mut(week)
+            && *first == 0
+        {
+            *first = line;
+        }
+        Ok(week)
+    }
+
+    /// Marks `metric` seen in row `week`; `Declined` on a duplicate.
+    fn mark(&mut self, week: usize, metric: usize, words: usize) -> Result<(), Declined> {
         let word = self
             .seen
             .get_mut(week * words + metric / 64)
@@ -202,12 +400,13 @@ impl EntityState {
             return Err(Declined);
         }
         *word |= bit;
-        if let Some(first) = self.lines.get_mut(week)
-            && *first == 0
-        {
-            *first = line;
-        }
         Ok(())
+    }
+
+    #[cfg(test)]
+    fn see(&mut self, day: i32, metric: usize, line: u32, words: usize) -> Result<(), Declined> {
+        let week = self.row(day, line, words)?;
+        self.mark(week, metric, words)
     }
 
     fn has(&self, week: usize, metric: usize, words: usize) -> bool {
@@ -235,7 +434,7 @@ fn week_of(day: i32) -> Option<Week> {
 #[derive(Debug)]
 pub struct Scanned {
     entities: Vec<EntityState>,
-    metrics: usize,
+    shape: Shape,
     /// The value column, for cell locations.
     value_column: u32,
 }
@@ -264,40 +463,75 @@ impl Scanned {
         self.entities.iter().any(|e| &*e.name == name)
     }
 
-    /// Every entity, sorted by name, with every row but only the cells
-    /// kept; each is built as it is asked for and the scan's state for it
-    /// dropped.
-    pub fn into_entities(self) -> impl Iterator<Item = EntityData> {
-        let (metrics, column) = (self.metrics, self.value_column);
-        self.entities
-            .into_iter()
-            .map(move |e| entity_data(e, metrics, column))
+    /// `f` of every entity, sorted by name, on `threads` threads. Each
+    /// entity has every row but only the cells kept (a row without any
+    /// has no cells); it is built as `f` asks for it and the scan's state
+    /// for it dropped.
+    pub fn map_entities<R, F>(self, threads: usize, f: F) -> Vec<R>
+    where
+        R: Send,
+        F: Fn(EntityData) -> R + Sync,
+    {
+        let (shape, column) = (&self.shape, self.value_column);
+        let size = self.entities.len().div_ceil(threads.max(1)).max(1);
+        let mut chunks: Vec<Vec<EntityState>> = Vec::new();
+        let mut rest = self.entities.into_iter();
+        loop {
+            let chunk: Vec<EntityState> = rest.by_ref().take(size).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .into_iter()
+                            .map(|e| f(entity_data(e, shape, column)))
+                            .collect::<Vec<R>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
     }
 }
 
-fn entity_data(e: EntityState, metrics: usize, column: u32) -> EntityData {
+fn entity_data(e: EntityState, shape: &Shape, column: u32) -> EntityData {
     let mut rows: Vec<Option<Row>> = e
         .lines
         .iter()
         .map(|&line| {
+            // cells come below, for the weeks that kept some
             (line != 0).then(|| Row {
                 origin: Origin {
                     file: 0,
                     line,
                     column: 0,
                 },
-                cells: vec![None; metrics],
+                cells: Vec::new(),
             })
         })
         .collect();
-    for (m, s) in e.series.iter().enumerate() {
-        for x in s.earliest.iter().chain(&s.recent) {
+    for m in 0..shape.metrics {
+        for x in e.kept.cells(m, shape) {
             let Ok(week) = usize::try_from((x.day - e.base) / 7) else {
                 continue;
             };
-            if let Some(Some(row)) = rows.get_mut(week)
-                && let Some(slot) = row.cells.get_mut(m)
-            {
+            let Some(Some(row)) = rows.get_mut(week) else {
+                continue;
+            };
+            if row.cells.is_empty() {
+                row.cells = vec![None; shape.metrics];
+            }
+            if let Some(slot) = row.cells.get_mut(m) {
                 *slot = Some(Cell {
                     value: if x.value.is_nan() {
                         CellValue::NotApplicable
@@ -342,26 +576,41 @@ where
     }
     let layout = header(open().ok()?, options.delimiter)?;
     let need = template.scoring.baseline_weeks;
-    let limits: Vec<Limits> = template
-        .metrics
-        .iter()
-        .map(|m| {
-            let fixed = m.target.is_some() || m.baseline.is_some();
-            let trailing = template.scoring.baseline == BaselineKind::Trailing && !fixed;
-            let first = template.scoring.baseline == BaselineKind::First && !fixed;
-            Limits {
-                recent: options.recent_weeks + if trailing { need } else { 0 },
-                window_days: i32::try_from(7 * (options.recent_weeks - 1)).unwrap_or(i32::MAX),
-                earliest: if first { need } else { 0 },
-            }
-        })
-        .collect();
+    let wants = |kind: BaselineKind| -> Vec<usize> {
+        template
+            .metrics
+            .iter()
+            .map(|m| {
+                let fixed = m.target.is_some() || m.baseline.is_some();
+                if template.scoring.baseline == kind && !fixed {
+                    need
+                } else {
+                    0
+                }
+            })
+            .collect()
+    };
+    let shape = Shape {
+        weeks: options.recent_weeks,
+        metrics,
+        earliest: wants(BaselineKind::First),
+        before: wants(BaselineKind::Trailing),
+        room: need,
+    };
     let threads = options.threads.max(1);
     let stop = AtomicBool::new(false);
     let ctx = PartContext {
         template,
+        ranges: template
+            .metrics
+            .iter()
+            .map(|m| {
+                let (lo, hi) = m.unit.default_range();
+                (m.min.unwrap_or(lo), m.max.unwrap_or(hi))
+            })
+            .collect(),
         layout,
-        limits: &limits,
+        shape: &shape,
         parts: threads,
         stop: &stop,
     };
@@ -382,7 +631,7 @@ where
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or(Err(Declined)))
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
     let mut entities = Vec::new();
@@ -413,7 +662,7 @@ where
     }
     Some(Scanned {
         entities,
-        metrics,
+        shape,
         value_column: u32::try_from(layout.value + 1).unwrap_or(u32::MAX),
     })
 }
@@ -467,8 +716,10 @@ fn header(mut src: impl Read, delimiter: Option<u8>) -> Option<Layout> {
 
 struct PartContext<'a> {
     template: &'a Template,
+    /// Per metric: the values `value::check_range` accepts.
+    ranges: Vec<(f64, f64)>,
     layout: Layout,
-    limits: &'a [Limits],
+    shape: &'a Shape,
     parts: usize,
     stop: &'a AtomicBool,
 }
@@ -499,6 +750,10 @@ struct PartState<'a> {
     day: i32,
     metric_ids: FxHashMap<Vec<u8>, usize>,
     guess: usize,
+    /// The row index and ring slot of the current (entity, week).
+    row: Option<(usize, usize)>,
+    /// Metric ids may be predicted when none holds the delimiter.
+    predict_metric: bool,
     has_empty: bool,
 }
 
@@ -515,6 +770,12 @@ fn scan_part(mut src: impl Read, part: usize, ctx: &PartContext<'_>) -> Result<P
         day: 0,
         metric_ids: FxHashMap::default(),
         guess: 0,
+        row: None,
+        predict_metric: !ctx
+            .template
+            .metrics
+            .iter()
+            .any(|m| m.id.as_bytes().contains(&ctx.layout.delimiter)),
         has_empty: false,
     };
     let mut buf = vec![0u8; CHUNK];
@@ -553,19 +814,18 @@ fn scan_part(mut src: impl Read, part: usize, ctx: &PartContext<'_>) -> Result<P
             return Err(Declined);
         }
         let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', block)
-            .map(Some)
-            .chain(std::iter::once(None))
-        {
-            let stop_at = nl.unwrap_or(block.len());
-            if nl.is_none() && stop_at == start {
-                break;
-            }
-            let text = block.get(start..stop_at).ok_or(Declined)?;
-            start = stop_at + 1;
+        for end in memchr::memchr_iter(b'\n', block) {
             line = line.checked_add(1).ok_or(Declined)?;
             if line > 1 {
-                state.line(text.strip_suffix(b"\r").unwrap_or(text), line)?;
+                state.line(block.get(start..end).ok_or(Declined)?, line)?;
+            }
+            start = end + 1;
+        }
+        if let Some(last) = block.get(start..).filter(|l| !l.is_empty()) {
+            // the last line, without a line end
+            line = line.checked_add(1).ok_or(Declined)?;
+            if line > 1 {
+                state.line(last, line)?;
             }
         }
         if eof {
@@ -580,6 +840,31 @@ fn scan_part(mut src: impl Read, part: usize, ctx: &PartContext<'_>) -> Result<P
     })
 }
 
+/// `a == b`, without a call to `memcmp` for the short cells of a row.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    if n > 32 {
+        return a == b;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_ne_bytes)
+    };
+    // words at 0, 8, 16 and the last 8 bytes cover every byte
+    (0..n - 8)
+        .step_by(8)
+        .chain(std::iter::once(n - 8))
+        .all(|at| word(a, at) == word(b, at))
+}
+
 fn utf8(bytes: &[u8]) -> Result<&str, Declined> {
     std::str::from_utf8(bytes).map_err(|_| Declined)
 }
@@ -587,30 +872,30 @@ fn utf8(bytes: &[u8]) -> Result<&str, Declined> {
 impl PartState<'_> {
     fn line(&mut self, text: &[u8], line: u32) -> Result<(), Declined> {
         let layout = self.ctx.layout;
-        let mut fields: [&[u8]; 4] = [&[]; 4];
-        let mut rest = text;
-        for (i, slot) in fields.iter_mut().enumerate() {
-            if i == 3 {
-                if memchr::memchr(layout.delimiter, rest).is_some() {
-                    return Err(Declined);
-                }
-                *slot = rest;
-            } else {
-                let Some(at) = memchr::memchr(layout.delimiter, rest) else {
-                    // too few fields: fine only for a blank line
-                    return if text.iter().all(u8::is_ascii_whitespace) {
-                        Ok(())
-                    } else {
-                        Err(Declined)
-                    };
-                };
-                *slot = rest.get(..at).ok_or(Declined)?;
-                rest = rest.get(at + 1..).ok_or(Declined)?;
-            }
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        // another thread's entity, as on the line before: skip it unsplit
+        let known = self.last_entity.len();
+        if layout.entity == 0
+            && self.current.is_none()
+            && known > 0
+            && text.get(known) == Some(&layout.delimiter)
+            && text
+                .get(..known)
+                .is_some_and(|e| same(e, &self.last_entity))
+        {
+            return Ok(());
         }
+        let Some(fields) = self.split(text) else {
+            // the wrong number of fields: fine only for a blank line
+            return if text.iter().all(u8::is_ascii_whitespace) {
+                Ok(())
+            } else {
+                Err(Declined)
+            };
+        };
         let field = |i: usize| fields.get(i).copied().unwrap_or(&[]);
         let entity = field(layout.entity);
-        if entity != self.last_entity.as_slice() || self.last_entity.is_empty() {
+        if !same(entity, &self.last_entity) || self.last_entity.is_empty() {
             let name = utf8(entity)?.trim();
             if name.is_empty() {
                 // a line of blank fields is skipped; an unnamed row is an error
@@ -620,6 +905,7 @@ impl PartState<'_> {
                 return if blank { Ok(()) } else { Err(Declined) };
             }
             self.current = (owner(name, self.ctx.parts) == self.part).then(|| self.intern(name));
+            self.row = None;
             self.last_entity.clear();
             self.last_entity.extend_from_slice(entity);
         }
@@ -627,42 +913,103 @@ impl PartState<'_> {
             return Ok(());
         };
         let week = field(layout.week);
-        if week != self.last_week.as_slice() || self.last_week.is_empty() {
+        if !same(week, &self.last_week) || self.last_week.is_empty() {
             let t = self.ctx.template;
             let w = parse_week(utf8(week)?, t.week_start, t.date_format.as_deref())
                 .map_err(|_| Declined)?;
             self.day = w.start().num_days_from_ce();
+            self.row = None;
             self.last_week.clear();
             self.last_week.extend_from_slice(week);
         }
         let metric = self.metric(field(layout.metric))?;
         let m = self.ctx.template.metrics.get(metric).ok_or(Declined)?;
-        let value = match value::parse_cell(
-            utf8(field(layout.value))?,
-            m.unit,
-            self.ctx.template.decimal,
-        ) {
+        let cell = field(layout.value);
+        let plain = match self.ctx.template.decimal {
+            value::DecimalMark::Point => value::plain_number(cell),
+            _ => None,
+        };
+        let parsed = match plain {
+            // a count is whole: anything else is the full parser's error
+            Some(v) if m.unit != Unit::Count || (v as i64) as f64 == v => {
+                Ok(Parsed::Value(if v == 0.0 { 0.0 } else { v }))
+            }
+            _ => value::parse_cell(utf8(cell)?, m.unit, self.ctx.template.decimal),
+        };
+        let value = match parsed {
             Ok(Parsed::Empty) => None,
             Ok(Parsed::NotApplicable) => Some(f64::NAN),
-            Ok(Parsed::Value(v)) if value::check_range(v, m.unit, m.min, m.max).is_none() => {
+            Ok(Parsed::Value(v)) => {
+                let (lo, hi) = self.ctx.ranges.get(metric).copied().ok_or(Declined)?;
+                if !(lo..=hi).contains(&v) {
+                    return Err(Declined);
+                }
                 Some(v)
             }
             _ => return Err(Declined),
         };
-        let (day, words) = (self.day, self.words);
+        let (day, words, shape) = (self.day, self.words, self.ctx.shape);
         let e = self.entities.get_mut(id).ok_or(Declined)?;
-        e.see(day, metric, line, words)?;
+        // the rows of one (entity, week) come together: find its row once
+        let (week, slot) = match self.row {
+            Some(r) => r,
+            None => {
+                let r = (e.row(day, line, words)?, Kept::slot(day, shape));
+                self.row = Some(r);
+                r
+            }
+        };
+        e.mark(week, metric, words)?;
         match value {
             None => self.has_empty = true,
-            Some(value) => {
-                let limits = *self.ctx.limits.get(metric).ok_or(Declined)?;
-                e.series
-                    .get_mut(metric)
-                    .ok_or(Declined)?
-                    .push(Entry { day, line, value }, limits);
-            }
+            Some(value) => e.kept.push(metric, slot, Entry { day, line, value }, shape),
         }
         Ok(())
+    }
+
+    /// The four fields of a line, or `None` when it has another number.
+    /// A field is first tried as what it was on the line before (the
+    /// entity, the week) or the metric after the last, which saves looking
+    /// for its delimiter byte by byte.
+    fn split<'t>(&self, text: &'t [u8]) -> Option<[&'t [u8]; 4]> {
+        let layout = self.ctx.layout;
+        let d = layout.delimiter;
+        let mut fields: [&[u8]; 4] = [&[]; 4];
+        let mut rest = text;
+        for (col, field) in fields.iter_mut().enumerate() {
+            if col == 3 {
+                if rest.contains(&d) {
+                    return None;
+                }
+                *field = rest;
+                break;
+            }
+            let predicted: &[u8] = if col == layout.entity {
+                &self.last_entity
+            } else if col == layout.week {
+                &self.last_week
+            } else if col == layout.metric && self.predict_metric {
+                self.ctx
+                    .template
+                    .metrics
+                    .get(self.guess)
+                    .map_or(&[], |m| m.id.as_bytes())
+            } else {
+                &[]
+            };
+            let n = predicted.len();
+            let len = if n > 0
+                && rest.get(n) == Some(&d)
+                && rest.get(..n).is_some_and(|f| same(f, predicted))
+            {
+                n
+            } else {
+                rest.iter().position(|&b| b == d)?
+            };
+            *field = rest.get(..len)?;
+            rest = rest.get(len + 1..)?;
+        }
+        Some(fields)
     }
 
     fn intern(&mut self, name: &str) -> usize {
@@ -670,10 +1017,8 @@ impl PartState<'_> {
             return id;
         }
         let id = self.entities.len();
-        self.entities.push(EntityState::new(
-            name.into(),
-            self.ctx.template.metrics.len(),
-        ));
+        self.entities
+            .push(EntityState::new(name.into(), self.ctx.shape));
         self.ids.insert(name.into(), id);
         id
     }
@@ -683,7 +1028,10 @@ impl PartState<'_> {
     fn metric(&mut self, name: &[u8]) -> Result<usize, Declined> {
         let metrics = &self.ctx.template.metrics;
         let guess = self.guess;
-        if metrics.get(guess).is_some_and(|m| m.id.as_bytes() == name) {
+        if metrics
+            .get(guess)
+            .is_some_and(|m| same(m.id.as_bytes(), name))
+        {
             self.guess = (guess + 1) % metrics.len();
             return Ok(guess);
         }
@@ -716,48 +1064,79 @@ mod tests {
         }
     }
 
-    fn weeks(v: &VecDeque<Entry>) -> Vec<i32> {
-        v.iter().map(|e| e.day / 7).collect()
-    }
-
-    #[test]
-    fn a_series_keeps_the_latest_weeks_and_the_earliest_values_in_any_order() {
-        let limits = Limits {
-            recent: 3,
-            window_days: 7 * 2,
-            earliest: 2,
-        };
-        let mut s = Series::default();
-        for w in [5, 1, 9, 3, 7, 2, 8] {
-            s.push(entry(w, f64::from(w)), limits);
+    fn shape(weeks: usize, earliest: usize, before: usize) -> Shape {
+        Shape {
+            weeks,
+            metrics: 2,
+            earliest: vec![earliest; 2],
+            before: vec![before; 2],
+            room: earliest.max(before),
         }
-        assert_eq!(weeks(&s.recent), vec![7, 8, 9]);
-        let first: Vec<i32> = s.earliest.iter().map(|e| e.day / 7).collect();
-        assert_eq!(first, vec![1, 2]);
+    }
+
+    fn push(k: &mut Kept, e: Entry, shape: &Shape) {
+        k.push(1, Kept::slot(e.day, shape), e, shape);
     }
 
     #[test]
-    fn stale_na_cells_go_before_values_a_trailing_baseline_needs() {
-        // window of 2 weeks plus 2 trailing values
-        let limits = Limits {
-            recent: 4,
-            window_days: 7,
-            earliest: 0,
-        };
-        let mut s = Series::default();
-        s.push(entry(1, 1.0), limits);
-        s.push(entry(2, 2.0), limits);
-        s.push(entry(3, f64::NAN), limits);
-        s.push(entry(4, 4.0), limits);
-        s.push(entry(5, 5.0), limits);
-        // week 3's n/a is outside the window (4, 5): it goes, week 2 stays
-        assert_eq!(weeks(&s.recent), vec![1, 2, 4, 5]);
-        assert_eq!(s.na, 0);
+    fn same_compares_every_byte() {
+        let a = b"client-0001,2026-11-16,newsletter_click_rate".to_vec();
+        for n in 0..a.len() {
+            for i in 0..n {
+                let mut b = a.clone();
+                if let Some(x) = b.get_mut(i) {
+                    *x ^= 1;
+                }
+                assert!(!same(&a[..n], &b[..n]), "{n} {i}");
+            }
+            assert!(same(&a[..n], &a.clone()[..n]));
+        }
+    }
+
+    /// The weeks kept of metric 1, sorted.
+    fn kept_weeks(k: &Kept, shape: &Shape) -> Vec<i32> {
+        let mut w: Vec<i32> = k.cells(1, shape).map(|e| e.day / 7).collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    }
+
+    #[test]
+    fn the_ring_keeps_the_latest_weeks_and_the_earliest_values_in_any_order() {
+        let shape = shape(3, 2, 0);
+        let mut k = Kept::new(&shape);
+        for w in [5, 1, 9, 3, 7, 2, 8] {
+            push(&mut k, entry(w, f64::from(w)), &shape);
+        }
+        // the ring: 7, 8, 9; the earliest: 1, 2
+        assert_eq!(kept_weeks(&k, &shape), vec![1, 2, 7, 8, 9]);
+        assert_eq!(k.cells(0, &shape).count(), 0);
+    }
+
+    #[test]
+    fn values_below_the_ring_stay_for_a_trailing_baseline_but_na_cells_go() {
+        let shape = shape(2, 0, 2);
+        let mut k = Kept::new(&shape);
+        for (w, v) in [
+            (1, 1.0),
+            (2, 2.0),
+            (3, f64::NAN),
+            (4, 4.0),
+            (5, 5.0),
+            (6, f64::NAN),
+        ] {
+            push(&mut k, entry(w, v), &shape);
+        }
+        // the ring: 5 and 6 (n/a); before it the two latest values: 2 and 4
+        assert_eq!(kept_weeks(&k, &shape), vec![2, 4, 5, 6]);
+        // a late value older than the ring replaces a worse one
+        push(&mut k, entry(3, 3.0), &shape);
+        assert_eq!(kept_weeks(&k, &shape), vec![3, 4, 5, 6]);
     }
 
     #[test]
     fn a_duplicate_cell_declines() {
-        let mut e = EntityState::new("a".into(), 3);
+        let mut e = EntityState::new("a".into(), &shape(4, 0, 0));
         assert!(e.see(700, 1, 2, 1).is_ok());
         assert!(e.see(693, 1, 3, 1).is_ok());
         assert!(e.see(700, 2, 4, 1).is_ok());
