@@ -41,15 +41,21 @@ pub fn run(g: &Global, args: &LeadsArgs) -> Result<Status, Error> {
             .map_or(0, |t| t.and_utc().timestamp()),
         None => chrono::Utc::now().timestamp(),
     };
-    let mut engine = Engine::new(&rules, as_of, week_start);
     let name = shown(&args.activities);
     let mut found = Found::default();
     let progress = progress_bar(&args.activities, g.quiet);
-    read_activities(&args.activities, &name, &mut engine, &mut found, &progress)?;
+    let mut engines = read_activities(
+        &args.activities,
+        &name,
+        (&rules, as_of, week_start),
+        &mut found,
+        &progress,
+        threads_for(&args.activities),
+    )?;
     progress.finish_and_clear();
     let Found { mut diags, dropped } = found;
     if let Some(path) = &args.contacts {
-        read_contacts(path, &rules, &mut engine, &mut diags)?;
+        read_contacts(path, &rules, &mut engines, &mut diags)?;
     }
     if !diags.is_empty() {
         print_diagnostics(g, &diags, true);
@@ -58,7 +64,7 @@ pub fn run(g: &Global, args: &LeadsArgs) -> Result<Status, Error> {
         }
         return Ok(Status::Invalid);
     }
-    let (leads, weekly) = engine.finish();
+    let (leads, weekly) = Engine::finish_all(engines);
     if let Some(path) = &args.out {
         output::write_atomic(path, render::csv::leads(&leads).as_bytes())?;
     }
@@ -270,28 +276,46 @@ fn read_plain_rows<R: std::io::Read>(
         }
         let at_eof = n == 0;
         let data = buf.get(..end).unwrap_or(&[]);
+        // the complete rows of the buffer, checked as UTF-8 once
+        let complete = if at_eof {
+            end
+        } else {
+            memchr::memrchr(b'\n', data).map_or(0, |i| i + 1)
+        };
+        let text_block = std::str::from_utf8(data.get(..complete).unwrap_or(&[])).ok();
         let mut start = 0;
-        while start < end {
-            let stop = match memchr::memchr(b'\n', data.get(start..).unwrap_or(&[])) {
-                Some(i) => start + i,
-                None if at_eof => end,
-                None => break,
-            };
+        while start < complete {
+            let stop = memchr::memchr(b'\n', data.get(start..complete).unwrap_or(&[]))
+                .map_or(complete, |i| start + i);
             let raw = data.get(start..stop).unwrap_or(&[]);
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let cut = raw.strip_suffix(b"\r").map_or(raw.len(), <[u8]>::len);
+            let raw = raw.get(..cut).unwrap_or(&[]);
+            let row_start = start;
             start = stop + 1;
             let this_line = line;
             line += 1;
             if raw.is_empty() {
                 continue;
             }
-            let Ok(text) = std::str::from_utf8(raw) else {
-                let loc = Location::at(name, u32::try_from(this_line).unwrap_or(u32::MAX), None);
-                found.push(
-                    Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
-                        .with_hint("save the export as UTF-8"),
-                );
+            // another engine's contact: not even split
+            if !engine.owns(contact_cell(raw, layout)) {
                 continue;
+            }
+            // a line end is ASCII, so a valid block cuts into valid rows
+            let text = match text_block.and_then(|t| t.get(row_start..row_start + cut)) {
+                Some(t) => t,
+                None => {
+                    let Ok(t) = std::str::from_utf8(raw) else {
+                        let loc =
+                            Location::at(name, u32::try_from(this_line).unwrap_or(u32::MAX), None);
+                        found.push(
+                            Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
+                                .with_hint("save the export as UTF-8"),
+                        );
+                        continue;
+                    };
+                    t
+                }
             };
             fields.clear();
             fields.extend(text.split(','));
@@ -301,12 +325,24 @@ fn read_plain_rows<R: std::io::Read>(
             return Ok(true);
         }
         // keep the partial row for the next read, growing the buffer for a long one
-        buf.copy_within(start..end, 0);
-        filled = end - start;
+        buf.copy_within(complete..end, 0);
+        filled = end - complete;
         if filled == buf.len() {
             buf.resize(buf.len() * 2, 0);
         }
     }
+}
+
+/// The contact cell of a raw row, when it is readable text.
+fn contact_cell(raw: &[u8], layout: Layout) -> Option<&str> {
+    let k = layout.at.first().copied()?;
+    let mut start = 0;
+    for _ in 0..k {
+        start += memchr::memchr(b',', raw.get(start..)?)? + 1;
+    }
+    let rest = raw.get(start..)?;
+    let end = memchr::memchr(b',', rest).unwrap_or(rest.len());
+    std::str::from_utf8(rest.get(..end)?).ok()
 }
 
 /// Checks one row's fields and feeds it to the engine.
@@ -378,17 +414,21 @@ fn process_row(
     });
 }
 
-/// Reads the activity file, in two parallel halves when it is a large
-/// regular file: the halves are split at a newline and read with the
-/// quote-free reader; a `"` anywhere sends the whole file to the CSV reader.
-fn read_activities(
+/// Reads the activity file into engines. A large regular file is read by
+/// one engine per core, each reading the whole file with the quote-free
+/// reader but keeping only the contacts it owns (so no state is merged and
+/// every line number is exact); a `"` anywhere sends the whole file to the
+/// CSV reader and one engine.
+fn read_activities<'r>(
     path: &Path,
     name: &str,
-    engine: &mut Engine<'_>,
+    (rules, as_of, week_start): (&'r Rules, i64, chrono::Weekday),
     found: &mut Found,
     progress: &ProgressBar,
-) -> Result<(), Error> {
-    use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+    threads: usize,
+) -> Result<Vec<Engine<'r>>, Error> {
+    use std::io::{BufRead, BufReader, Seek, SeekFrom};
+    let single = || Engine::new(rules, as_of, week_start);
     let mut input = BufReader::with_capacity(1 << 20, input::open(path)?);
     let mut header_line = Vec::new();
     input
@@ -400,7 +440,7 @@ fn read_activities(
             Location::file(name),
             format!("{name} is empty"),
         ));
-        return Ok(());
+        return Ok(vec![single()]);
     }
     let mut header = csv::ByteRecord::new();
     let mut hr = csv::ReaderBuilder::new()
@@ -413,107 +453,99 @@ fn read_activities(
             Location::at(name, 1, None),
             "the first line is not a header",
         ));
-        return Ok(());
+        return Ok(vec![single()]);
     }
     let Some(layout) = layout(&header, name, found) else {
-        return Ok(());
+        return Ok(vec![single()]);
     };
     let start = header_line.len() as u64;
-    let split = (path.as_os_str() != "-")
-        .then(|| split_point(path, start))
-        .flatten();
-    let Some(mid) = split else {
-        return read_rows(progress.wrap_read(input), layout, 2, name, engine, found);
-    };
+    if threads < 2 || path.as_os_str() == "-" {
+        let mut engine = single();
+        read_rows(
+            progress.wrap_read(input),
+            layout,
+            2,
+            name,
+            &mut engine,
+            found,
+        )?;
+        return Ok(vec![engine]);
+    }
     let open_at = |offset: u64| -> Result<BufReader<std::fs::File>, Error> {
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(path, &e))?;
         Ok(BufReader::with_capacity(1 << 20, f))
     };
-    let first = progress.wrap_read(open_at(start)?.take(mid - start));
-    let second = progress.wrap_read(open_at(mid)?);
-    let mut other = engine.fork();
-    let mut other_found = Found::default();
+    let mut engines = Engine::parts(rules, as_of, week_start, threads);
+    let mut founds: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
     let plain = std::thread::scope(|scope| {
-        let worker =
-            scope.spawn(|| read_plain_rows(second, layout, 1, name, &mut other, &mut other_found));
-        let first_plain = read_plain_rows(first, layout, 2, name, engine, found)?;
-        let second_plain = worker.join().unwrap_or_else(|_| {
-            Err(Error::Io {
-                path: name.to_string(),
-                message: "a reader thread failed".to_string(),
+        let handles: Vec<_> = engines
+            .iter_mut()
+            .zip(founds.iter_mut())
+            .enumerate()
+            .map(|(i, (engine, found))| {
+                let open_at = &open_at;
+                scope.spawn(move || {
+                    let reader = open_at(start)?;
+                    // every engine reads the whole file: the first shows progress
+                    if i == 0 {
+                        read_plain_rows(progress.wrap_read(reader), layout, 2, name, engine, found)
+                    } else {
+                        read_plain_rows(reader, layout, 2, name, engine, found)
+                    }
+                })
             })
-        })?;
-        Ok::<bool, Error>(first_plain && second_plain)
+            .collect();
+        handles.into_iter().try_fold(true, |all, h| {
+            let plain = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+            Ok::<bool, Error>(all && plain)
+        })
     })?;
     if !plain {
         // quoted fields somewhere: start again with the CSV reader, whole
-        *engine = engine.fork();
-        *found = Found::default();
+        let mut engine = single();
         progress.set_position(start);
-        return read_rows(
+        read_rows(
             progress.wrap_read(open_at(start)?),
             layout,
             2,
             name,
-            engine,
+            &mut engine,
             found,
-        );
+        )?;
+        return Ok(vec![engine]);
     }
-    if !other_found.diags.is_empty() {
-        // the second half's lines count from its start: shift them
-        let lines_before = count_lines(path, mid)?;
-        for mut d in other_found.diags {
-            d.line = d
-                .line
-                .map(|l| l.saturating_add(u32::try_from(lines_before).unwrap_or(u32::MAX)));
-            found.push(d);
-        }
+    // the problems in line order, as one reader would have kept them
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    for f in founds {
+        found.dropped += f.dropped;
+        diags.extend(f.diags);
     }
-    found.dropped += other_found.dropped;
-    engine.merge(other);
-    Ok(())
+    diags.sort_by_key(|d| d.line);
+    for d in diags {
+        found.push(d);
+    }
+    Ok(engines)
 }
 
-/// The byte offset of a row start near the middle of a large file with no
-/// `"` (so every newline ends a row); `None` when it should be read whole.
-fn split_point(path: &Path, start: u64) -> Option<u64> {
-    use std::io::{Read, Seek, SeekFrom};
+/// Threads worth reading `path` with: one per core (up to 4) for a
+/// regular file of 32 MB or more, else one.
+fn threads_for(path: &Path) -> usize {
     const MIN: u64 = 32 << 20;
-    let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
-    if size < MIN {
-        return None;
-    }
-    let half = start + (size - start) / 2;
-    let mut file = std::fs::File::open(path).ok()?;
-    file.seek(SeekFrom::Start(half)).ok()?;
-    let mut buf = vec![0u8; 1 << 20];
-    let n = file.read(&mut buf).ok()?;
-    let i = memchr::memchr(b'\n', buf.get(..n)?)?;
-    Some(half + i as u64 + 1).filter(|m| *m < size)
-}
-
-fn count_lines(path: &Path, upto: u64) -> Result<u64, Error> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)
-        .map_err(|e| Error::io(path, &e))?
-        .take(upto);
-    let mut buf = vec![0u8; 4 << 20];
-    let mut lines = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(|e| Error::io(path, &e))?;
-        if n == 0 {
-            return Ok(lines);
-        }
-        lines += memchr::memchr_iter(b'\n', buf.get(..n).unwrap_or(&[])).count() as u64;
+    let large = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= MIN);
+    match large {
+        true => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        false => 1,
     }
 }
 
+/// Reads the contacts file and gives each engine its own contacts' fit
+/// points, every engine on its own thread reading the whole (decoded) text.
 fn read_contacts(
     path: &Path,
     rules: &Rules,
-    engine: &mut Engine<'_>,
+    engines: &mut [Engine<'_>],
     diags: &mut Vec<Diagnostic>,
 ) -> Result<(), Error> {
     let name = shown(path);
@@ -530,13 +562,13 @@ fn read_contacts(
         .flexible(true)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
-        .headers()
+        .byte_headers()
         .map_err(|e| Error::Io {
             path: name.clone(),
             message: e.to_string(),
         })?
         .iter()
-        .map(|h| h.trim().to_string())
+        .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let Some(id_col) = header
         .iter()
@@ -555,26 +587,101 @@ fn read_contacts(
         .iter()
         .map(|r| header.iter().position(|h| *h == r.attribute))
         .collect();
-    let mut record = csv::StringRecord::new();
-    while reader.read_record(&mut record).unwrap_or(false) {
-        let Some(id) = record.get(id_col).map(str::trim).filter(|s| !s.is_empty()) else {
-            continue;
-        };
-        let fit: f64 = rules
-            .fit
-            .iter()
-            .zip(&columns)
-            .map(|(rule, col)| {
-                if rule.matches(col.and_then(|c| record.get(c)).map(str::trim)) {
-                    rule.points
-                } else {
-                    0.0
-                }
+    let (text, name, columns) = (text.as_ref(), name.as_str(), columns.as_slice());
+    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|s| {
+        let handles: Vec<_> = engines
+            .iter_mut()
+            .map(|engine| {
+                s.spawn(move || contacts_into(text, name, rules, (id_col, columns), engine))
             })
-            .sum();
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut found: Vec<Diagnostic> = found.into_iter().flatten().collect();
+    found.sort_by_key(|d| d.line);
+    diags.extend(found);
+    Ok(())
+}
+
+/// One engine's contacts from the contacts text; the problems of its rows
+/// (rows with an unreadable id are the first engine's).
+fn contacts_into(
+    text: &str,
+    name: &str,
+    rules: &Rules,
+    (id_col, columns): (usize, &[Option<usize>]),
+    engine: &mut Engine<'_>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => return diags,
+            Err(e) => {
+                if engine.owns(None) {
+                    let line = e.position().map_or(0, |p| p.line());
+                    diags.push(Diagnostic::error(
+                        Code::InvalidValue,
+                        Location::at(name, u32::try_from(line).unwrap_or(u32::MAX), None),
+                        format!("unreadable contacts row: {e}"),
+                    ));
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let location = || Location::at(name, u32::try_from(line).unwrap_or(u32::MAX), None);
+        let cell = |c: usize| record.get(c).map(std::str::from_utf8);
+        let id = match cell(id_col) {
+            Some(Ok(id)) => id.trim(),
+            Some(Err(_)) => {
+                if engine.owns(None) {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::BadEncoding,
+                            location(),
+                            "the row is not UTF-8 text",
+                        )
+                        .with_hint("save the export as UTF-8"),
+                    );
+                }
+                continue;
+            }
+            None => continue,
+        };
+        if id.is_empty() || !engine.owns(Some(id)) {
+            continue;
+        }
+        let mut fit = 0.0;
+        for (rule, col) in rules.fit.iter().zip(columns) {
+            let value = match col.and_then(cell) {
+                Some(Ok(v)) => Some(v.trim()),
+                Some(Err(_)) => {
+                    diags.push(
+                        Diagnostic::error(
+                            Code::BadEncoding,
+                            location(),
+                            "the row is not UTF-8 text",
+                        )
+                        .with_hint("save the export as UTF-8"),
+                    );
+                    None
+                }
+                None => None,
+            };
+            if rule.matches(value) {
+                fit += rule.points;
+            }
+        }
         engine.contact(id, fit);
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -604,6 +711,69 @@ mod tests {
         assert!(ok);
         let lines = found.diags.iter().map(|d| d.line).collect();
         (engine.finish().0, lines)
+    }
+
+    #[test]
+    fn engines_sharing_the_contacts_agree_with_one_engine() {
+        let rules = match Rules::parse(
+            "half_life_days = 30\n[[behavior]]\nactivity = \"page_view\"\npoints = 2\n[[behavior]]\nactivity = \"form_submit\"\npoints = 20\n[[behavior]]\nactivity = \"video_watch\"\npoints = 1\nper = \"minute\"\n",
+            "r.toml",
+        ) {
+            Ok(r) => r,
+            Err(d) => panic!("{d:?}"),
+        };
+        let mut data = b"contact_id,timestamp,activity,target,value\n".to_vec();
+        for i in 0..400u32 {
+            let c = i * 7 % 23;
+            let (activity, value) = match i % 5 {
+                0 => ("form_submit", ""),
+                1 => ("video_watch", "90"),
+                2 => ("share", ""),
+                _ => ("page_view", ""),
+            };
+            // out of time order, a few broken rows
+            let line = match i {
+                50 => "c3,yesterday,page_view,/a,\n".to_string(),
+                90 => "c4,2026-01-05T10:00:00Z\n".to_string(),
+                _ => format!(
+                    "c{c},2026-01-{:02}T10:{:02}:00Z,{activity},/p,{value}\n",
+                    1 + (i * 13) % 28,
+                    i % 60
+                ),
+            };
+            data.extend_from_slice(line.as_bytes());
+        }
+        data.extend_from_slice(b"c\xff9,2026-01-05T10:00:00Z,page_view,/a,\n");
+        let dir = match tempfile::tempdir() {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        let path = dir.path().join("a.csv");
+        if let Err(e) = std::fs::write(&path, &data) {
+            panic!("{e}");
+        }
+        let run = |threads: usize| {
+            let mut found = Found::default();
+            let engines = match read_activities(
+                &path,
+                "a.csv",
+                (&rules, 1_800_000_000, chrono::Weekday::Mon),
+                &mut found,
+                &ProgressBar::hidden(),
+                threads,
+            ) {
+                Ok(e) => e,
+                Err(e) => panic!("{e:?}"),
+            };
+            let lines: Vec<Option<u32>> = found.diags.iter().map(|d| d.line).collect();
+            (engines.len(), Engine::finish_all(engines), lines)
+        };
+        let (one, single, single_lines) = run(1);
+        let (three, shared, shared_lines) = run(3);
+        assert_eq!((one, three), (1, 3));
+        assert_eq!(single, shared);
+        assert_eq!(single_lines, vec![Some(52), Some(92), Some(402)]);
+        assert_eq!(single_lines, shared_lines);
     }
 
     #[test]

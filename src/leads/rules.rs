@@ -229,6 +229,14 @@ impl FitRule {
     pub fn matches(&self, value: Option<&str>) -> bool {
         let Some(v) = value else { return false };
         match &self.test {
+            // the tests are lowercase; ASCII cells need no lowercase copy
+            FitTest::Contains(c) if v.is_ascii() => {
+                c.is_empty()
+                    || v.as_bytes()
+                        .windows(c.len())
+                        .any(|w| w.eq_ignore_ascii_case(c.as_bytes()))
+            }
+            FitTest::Equals(e) if v.is_ascii() => v.eq_ignore_ascii_case(e),
             FitTest::Contains(c) => v.to_lowercase().contains(c.as_str()),
             FitTest::Equals(e) => v.to_lowercase() == *e,
             FitTest::Range(lo, hi) => v.parse::<f64>().is_ok_and(|x| {
@@ -247,6 +255,23 @@ mod tests {
             Ok(r) => r,
             Err(d) => panic!("{d:?}"),
         }
+    }
+
+    #[test]
+    fn fit_tests_ignore_case_in_ascii_and_unicode_alike() {
+        let r = rules(
+            "[[fit]]\nattribute = \"t\"\ncontains = \"VP\"\npoints = 1\n[[fit]]\nattribute = \"c\"\nequals = \"us\"\npoints = 1\n[[fit]]\nattribute = \"t\"\ncontains = \"Ärzt\"\npoints = 1\n",
+        );
+        let [vp, us, arzt] = r.fit.as_slice() else {
+            panic!("three fit rules, not {}", r.fit.len());
+        };
+        assert!(vp.matches(Some("Senior vp of Sales")));
+        assert!(!vp.matches(Some("Developer")));
+        assert!(vp.matches(Some("Vice président, VP")));
+        assert!(us.matches(Some("US")));
+        assert!(!us.matches(Some("USA")));
+        assert!(arzt.matches(Some("CHEFÄRZTIN")));
+        assert!(!arzt.matches(Some("Arzt")));
     }
 
     #[test]
