@@ -9,7 +9,7 @@ use super::{load_template, print_diagnostics};
 use crate::cli::{Global, LeadsArgs, LeadsFormat};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean, excerpt};
 use crate::error::Error;
-use crate::leads::{Activity, Engine, Rules, parse_timestamp};
+use crate::leads::{Activity, DayCache, Engine, Rules, parse_timestamp_with};
 use crate::{Status, input, output, render, template};
 
 /// Diagnostics kept for printing; past this, they are only counted.
@@ -221,6 +221,7 @@ fn read_rows<R: std::io::Read>(
         .flexible(true)
         .from_reader(reader);
     let mut record = csv::StringRecord::new();
+    let mut days = DayCache::default();
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
@@ -243,7 +244,7 @@ fn read_rows<R: std::io::Read>(
         }
         let line = record.position().map_or(0, |p| p.line() + first_line - 1);
         let fields: Vec<&str> = record.iter().collect();
-        process_row(&fields, layout, line, name, engine, found);
+        process_row(&fields, layout, line, name, engine, found, &mut days);
     }
 }
 
@@ -261,6 +262,7 @@ fn read_plain_rows<R: std::io::Read>(
 ) -> Result<bool, Error> {
     let mut buf: Vec<u8> = vec![0; 1 << 20];
     let (mut filled, mut line) = (0usize, first_line);
+    let mut days = DayCache::default();
     loop {
         let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
         let n = reader
@@ -319,7 +321,7 @@ fn read_plain_rows<R: std::io::Read>(
             };
             fields.clear();
             fields.extend(text.split(','));
-            process_row(&fields, layout, this_line, name, engine, found);
+            process_row(&fields, layout, this_line, name, engine, found, &mut days);
         }
         if at_eof {
             return Ok(true);
@@ -353,6 +355,7 @@ fn process_row(
     name: &str,
     engine: &mut Engine<'_>,
     found: &mut Found,
+    days: &mut DayCache,
 ) {
     let at = layout.at;
     let line = u32::try_from(line).unwrap_or(u32::MAX);
@@ -374,7 +377,7 @@ fn process_row(
     }
     let field = |k: usize| fields.get(at[k]).map_or("", |f| trim(f));
     let ts = field(1);
-    let Some(timestamp) = parse_timestamp(ts) else {
+    let Some(timestamp) = parse_timestamp_with(ts, days) else {
         found.push(
             Diagnostic::error(
                 Code::BadTimestamp,

@@ -19,6 +19,19 @@ pub use rules::Rules;
 /// Seconds since 1970-01-01T00:00:00Z of an ISO 8601 timestamp, or `None`
 /// when it is not one (or names an impossible instant).
 pub fn parse_timestamp(text: &str) -> Option<i64> {
+    parse_timestamp_with(text, &mut DayCache::default())
+}
+
+/// The last calendar day a reader parsed: rows in time order share their
+/// day, so its date need not be checked again.
+#[derive(Debug, Default)]
+pub struct DayCache {
+    date: [u8; 10],
+    days: i64,
+}
+
+/// `parse_timestamp`, reusing the day of the row before when it is the same.
+pub fn parse_timestamp_with(text: &str, cache: &mut DayCache) -> Option<i64> {
     let t = text.trim();
     let b = t.as_bytes();
     // fast path: 2026-11-23T10:00:00Z
@@ -35,13 +48,24 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
                 d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
             })
         };
-        let date =
-            NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+        let date_bytes = b.first_chunk::<10>()?;
+        let days = if cache.days != 0 && *date_bytes == cache.date {
+            cache.days
+        } else {
+            let date =
+                NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)?;
+            let days = i64::from(date.num_days_from_ce()) - 719_163;
+            // day 0 (1970-01-01) is never cached: 0 means empty
+            *cache = DayCache {
+                date: *date_bytes,
+                days,
+            };
+            days
+        };
         let (h, m, s) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
         if h > 23 || m > 59 || s > 59 {
             return None;
         }
-        let days = i64::from(date.num_days_from_ce()) - 719_163;
         return Some(days * 86_400 + i64::from(h * 3600 + m * 60 + s));
     }
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
@@ -654,6 +678,18 @@ mod tests {
         assert_eq!(parse_timestamp("1970-01-02 00:00:00"), Some(86_400));
         assert_eq!(parse_timestamp("1970-01-02"), Some(86_400));
         assert_eq!(parse_timestamp("2026-02-30T10:00:00Z"), None);
+        let mut cache = DayCache::default();
+        for (t, want) in [
+            ("1970-01-02T00:00:01Z", Some(86_401)),
+            ("1970-01-02T00:00:02Z", Some(86_402)),
+            ("1970-01-01T00:00:02Z", Some(2)),
+            ("1970-01-01T00:00:03Z", Some(3)),
+            ("1970-01-02T25:00:00Z", None),
+            ("2026-02-30T10:00:00Z", None),
+            ("1970-01-02T00:00:03Z", Some(86_403)),
+        ] {
+            assert_eq!(parse_timestamp_with(t, &mut cache), want, "{t}");
+        }
         assert_eq!(parse_timestamp("2026-01-01T25:00:00Z"), None);
         assert_eq!(parse_timestamp(""), None);
     }
