@@ -1,14 +1,16 @@
-//! Kernels the profiles pointed at: cell parsing, weekly scoring, lead
-//! timestamps and rule matching. `cargo bench`; timings stay out of tests.
+//! Kernels the profiles pointed at: cell parsing, weekly scoring, the
+//! streaming scan of long files, lead timestamps and rule matching.
+//! `cargo bench`; timings stay out of tests.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use trustidx::data::long_scan::{self, ScanOptions};
 use trustidx::data::{self, Input, ReadOptions};
 use trustidx::leads::{Rules, parse_timestamp};
 use trustidx::report::{ScoreRequest, compute};
 use trustidx::template::from_preset;
-use trustidx::value::{DecimalMark, Unit, parse_cell};
+use trustidx::value::{DecimalMark, Unit, parse_cell, plain_number};
 
 fn cells(c: &mut Criterion) {
     let samples = [
@@ -24,6 +26,56 @@ fn cells(c: &mut Criterion) {
             for (text, unit) in samples {
                 let _ = black_box(parse_cell(black_box(text), unit, DecimalMark::Point));
             }
+        })
+    });
+}
+
+fn plain_numbers(c: &mut Criterion) {
+    let samples = ["4523.17", "0", "99.9", "14400", "-37"];
+    c.bench_function("plain_number (5 cells)", |b| {
+        b.iter(|| {
+            for text in samples {
+                black_box(plain_number(black_box(text.as_bytes())));
+            }
+        })
+    });
+}
+
+/// A long file like the w2 workload's: 200 entities × 52 weeks × the
+/// preset's metrics, rows week by week.
+fn long_file(t: &trustidx::template::Template) -> Vec<u8> {
+    let mut out = b"entity,week,metric,value\n".to_vec();
+    let Some(monday) = chrono::NaiveDate::from_ymd_opt(2025, 1, 6) else {
+        return out;
+    };
+    for w in 0..52 {
+        let week = monday + chrono::Duration::weeks(w);
+        for e in 0..200 {
+            for (m, metric) in t.metrics.iter().enumerate() {
+                let v = (e * 31 + m as i64 * 7 + w * 3) % 90 + 5;
+                out.extend_from_slice(
+                    format!("client-{e:04},{week},{},{v}\n", metric.id).as_bytes(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn streaming(c: &mut Criterion) {
+    let Ok(t) = from_preset("trust-index") else {
+        return;
+    };
+    let file = long_file(&t);
+    let options = ScanOptions {
+        delimiter: None,
+        recent_weeks: 20,
+        threads: 2,
+    };
+    c.bench_function("long_scan: 200 entities x 52 weeks, 2 threads", |b| {
+        b.iter(|| {
+            let scanned = long_scan::scan(|| Ok(file.as_slice()), &t, options);
+            black_box(scanned.and_then(|s| s.latest_week()))
         })
     });
 }
@@ -77,5 +129,5 @@ fn leads(c: &mut Criterion) {
     });
 }
 
-criterion_group!(kernels, cells, scoring, leads);
+criterion_group!(kernels, cells, plain_numbers, scoring, streaming, leads);
 criterion_main!(kernels);
