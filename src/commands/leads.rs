@@ -201,7 +201,13 @@ fn layout(header: &csv::ByteRecord, name: &str, found: &mut Found) -> Option<Lay
 
 fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(a), Some(b)) if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() => s,
+        (None, _) => s,
+        (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => s,
+        (Some(a), Some(b))
+            if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() && *a < 0x80 && *b < 0x80 =>
+        {
+            s
+        }
         _ => s.trim(),
     }
 }
@@ -299,12 +305,18 @@ fn read_plain_rows<R: std::io::Read>(
             if raw.is_empty() {
                 continue;
             }
+            // a line end is ASCII, so a valid block cuts into valid rows
+            let valid = text_block.and_then(|t| t.get(row_start..row_start + cut));
             // another engine's contact: not even split
-            if !engine.owns(contact_cell(raw, layout)) {
+            let contact = match valid {
+                Some(t) => contact_cell(t.as_bytes(), layout).and_then(|(a, b)| t.get(a..b)),
+                None => contact_cell(raw, layout)
+                    .and_then(|(a, b)| std::str::from_utf8(raw.get(a..b)?).ok()),
+            };
+            if !engine.owns(contact) {
                 continue;
             }
-            // a line end is ASCII, so a valid block cuts into valid rows
-            let text = match text_block.and_then(|t| t.get(row_start..row_start + cut)) {
+            let text = match valid {
                 Some(t) => t,
                 None => {
                     let Ok(t) = std::str::from_utf8(raw) else {
@@ -319,8 +331,14 @@ fn read_plain_rows<R: std::io::Read>(
                     t
                 }
             };
+            // commas are ASCII: cutting at them keeps char boundaries
             fields.clear();
-            fields.extend(text.split(','));
+            let mut from = 0;
+            for i in memchr::memchr_iter(b',', text.as_bytes()) {
+                fields.push(text.get(from..i).unwrap_or(""));
+                from = i + 1;
+            }
+            fields.push(text.get(from..).unwrap_or(""));
             process_row(&fields, layout, this_line, name, engine, found, &mut days);
         }
         if at_eof {
@@ -335,16 +353,16 @@ fn read_plain_rows<R: std::io::Read>(
     }
 }
 
-/// The contact cell of a raw row, when it is readable text.
-fn contact_cell(raw: &[u8], layout: Layout) -> Option<&str> {
+/// Where the contact cell of a raw row lies (byte offsets).
+fn contact_cell(raw: &[u8], layout: Layout) -> Option<(usize, usize)> {
     let k = layout.at.first().copied()?;
     let mut start = 0;
     for _ in 0..k {
         start += memchr::memchr(b',', raw.get(start..)?)? + 1;
     }
     let rest = raw.get(start..)?;
-    let end = memchr::memchr(b',', rest).unwrap_or(rest.len());
-    std::str::from_utf8(rest.get(..end)?).ok()
+    let end = rest.iter().position(|&b| b == b',').unwrap_or(rest.len());
+    Some((start, start + end))
 }
 
 /// Checks one row's fields and feeds it to the engine.
@@ -474,11 +492,12 @@ fn read_activities<'r>(
         )?;
         return Ok(vec![engine]);
     }
-    let open_at = |offset: u64| -> Result<BufReader<std::fs::File>, Error> {
+    // the readers fill their own buffers: no BufReader copy in between
+    let open_at = |offset: u64| -> Result<std::fs::File, Error> {
         let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, &e))?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(path, &e))?;
-        Ok(BufReader::with_capacity(1 << 20, f))
+        Ok(f)
     };
     let mut engines = Engine::parts(rules, as_of, week_start, threads);
     let mut founds: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
@@ -510,7 +529,7 @@ fn read_activities<'r>(
         let mut engine = single();
         progress.set_position(start);
         read_rows(
-            progress.wrap_read(open_at(start)?),
+            progress.wrap_read(BufReader::with_capacity(1 << 20, open_at(start)?)),
             layout,
             2,
             name,
@@ -714,6 +733,16 @@ mod tests {
         assert!(ok);
         let lines = found.diags.iter().map(|d| d.line).collect();
         (engine.finish().0, lines)
+    }
+
+    #[test]
+    fn cells_are_trimmed_of_unicode_spaces_as_the_contacts_file_is() {
+        // a no-break space around an id is trimmed, as in the contacts file
+        assert_eq!(trim("\u{a0}c1\u{a0}"), "c1");
+        assert_eq!(trim(" c1\t"), "c1");
+        assert_eq!(trim("c1"), "c1");
+        assert_eq!(trim("/pricing"), "/pricing");
+        assert_eq!(trim(""), "");
     }
 
     #[test]
