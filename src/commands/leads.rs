@@ -481,16 +481,7 @@ fn read_activities<'r>(
     };
     let start = header_line.len() as u64;
     if threads < 2 || path.as_os_str() == "-" {
-        let mut engine = single();
-        read_rows(
-            progress.wrap_read(input),
-            layout,
-            2,
-            name,
-            &mut engine,
-            found,
-        )?;
-        return Ok(vec![engine]);
+        return one_engine(progress.wrap_read(input), layout, name, single(), found);
     }
     // the readers fill their own buffers: no BufReader copy in between
     let open_at = |offset: u64| -> Result<std::fs::File, Error> {
@@ -526,17 +517,9 @@ fn read_activities<'r>(
     })?;
     if !plain {
         // quoted fields somewhere: start again with the CSV reader, whole
-        let mut engine = single();
         progress.set_position(start);
-        read_rows(
-            progress.wrap_read(BufReader::with_capacity(1 << 20, open_at(start)?)),
-            layout,
-            2,
-            name,
-            &mut engine,
-            found,
-        )?;
-        return Ok(vec![engine]);
+        let reader = BufReader::with_capacity(1 << 20, open_at(start)?);
+        return one_engine(progress.wrap_read(reader), layout, name, single(), found);
     }
     // the problems in line order, as one reader would have kept them
     let mut diags: Vec<Diagnostic> = Vec::new();
@@ -549,6 +532,18 @@ fn read_activities<'r>(
         found.push(d);
     }
     Ok(engines)
+}
+
+/// The rows after the header, with the CSV reader, into one engine.
+fn one_engine<'r, R: std::io::Read>(
+    reader: R,
+    layout: Layout,
+    name: &str,
+    mut engine: Engine<'r>,
+    found: &mut Found,
+) -> Result<Vec<Engine<'r>>, Error> {
+    read_rows(reader, layout, 2, name, &mut engine, found)?;
+    Ok(vec![engine])
 }
 
 /// Threads worth reading `path` with: one per core (up to 4) for a

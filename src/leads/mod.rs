@@ -117,24 +117,6 @@ impl State {
             self.pageviews.retain(|&v| v < t);
         }
     }
-
-    /// Combines the totals two readers of one file found for a contact.
-    fn absorb(&mut self, other: State) {
-        self.behavior += other.behavior;
-        self.fit = if other.fit != 0.0 {
-            other.fit
-        } else {
-            self.fit
-        };
-        self.video_seconds += other.video_seconds;
-        self.shares += other.shares;
-        if let Some(t) = other.first_submit {
-            self.form_submit(t);
-        }
-        for t in other.pageviews {
-            self.page_view(t);
-        }
-    }
 }
 
 /// A contact id of at most 23 bytes, kept inline: its bytes and, in the
@@ -209,26 +191,6 @@ impl Contacts {
         match ShortId::new(id) {
             Some(k) => self.short.contains_key(&k),
             None => self.long.contains_key(id),
-        }
-    }
-
-    /// Adds what another reader of the same file found.
-    fn merge(&mut self, other: Contacts) {
-        for (id, state) in other.short {
-            match self.short.get_mut(&id) {
-                Some(s) => s.absorb(state),
-                None => {
-                    self.short.insert(id, state);
-                }
-            }
-        }
-        for (id, state) in other.long {
-            match self.long.get_mut(&id) {
-                Some(s) => s.absorb(state),
-                None => {
-                    self.long.insert(id, state);
-                }
-            }
         }
     }
 
@@ -321,8 +283,7 @@ pub fn owner(id: &str, parts: usize) -> usize {
 }
 
 /// Streams activities and scores them. Engines may share one file, each
-/// owning the contacts `owner` gives it (`Engine::parts`), or read parts of
-/// it and be merged (`fork`, `merge`).
+/// owning the contacts `owner` gives it (`Engine::parts`).
 pub struct Engine<'r> {
     rules: &'r Rules,
     /// This engine's share of the contacts: `part` of `parts`.
@@ -490,24 +451,6 @@ impl<'r> Engine<'r> {
                 Kind::Share => s.shares += 1,
                 Kind::Other => {}
             }
-        }
-    }
-
-    /// An empty engine with the same rules and settings, to read another
-    /// part of the file in parallel.
-    pub fn fork(&self) -> Engine<'r> {
-        Engine::new(self.rules, self.as_of, self.week_start)
-    }
-
-    /// Adds what another engine read (another part of the same file).
-    pub fn merge(&mut self, mut other: Engine<'_>) {
-        self.flush();
-        other.flush();
-        self.states.merge(other.states);
-        for (week, (video, shares)) in other.weekly {
-            let e = self.weekly.entry(week).or_default();
-            e.0 += video;
-            e.1 += shares;
         }
     }
 
