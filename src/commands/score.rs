@@ -169,7 +169,11 @@ fn streamed(
     let [path] = args.data.files.as_slice() else {
         return None;
     };
-    let history = t.data.as_ref().is_some_and(|h| h.exists());
+    // a history file that is there, or that cannot even be looked at (the
+    // full path then reports why), is the full reader's
+    let history = t.data.as_ref().is_some_and(
+        |h| !matches!(std::fs::metadata(h), Err(e) if e.kind() == std::io::ErrorKind::NotFound),
+    );
     let lower = path.to_string_lossy().to_ascii_lowercase();
     if history
         || args.record

@@ -220,3 +220,26 @@ fn a_trailing_baseline_reaches_values_older_than_the_weeks_shown() {
         streamed.1
     );
 }
+
+#[test]
+fn a_history_that_cannot_be_looked_at_is_reported_not_skipped() {
+    // `data` under a regular file: not "missing" but unreadable (ENOTDIR),
+    // so the run must say so rather than score the week without it
+    let dir = scratch();
+    let template = template(false, 2, false)
+        .replace("[scoring]", "data = \"data.csv/history.csv\"\n\n[scoring]");
+    fs::write(dir.path().join("trustidx.toml"), template).expect("template");
+    let data = (
+        vec![(
+            0,
+            vec![vec![Cell::Value(10), Cell::Value(30), Cell::Value(90)]; 3],
+        )],
+        1,
+    );
+    let text = csv(&data, false);
+    fs::write(dir.path().join("data.csv"), &text).expect("data");
+    let [streamed, whole] = both(dir.path(), &text, &["--format", "csv"]);
+    assert_eq!(streamed.0, Some(2), "{}", streamed.2);
+    assert!(streamed.2.contains("history.csv"), "{}", streamed.2);
+    assert_eq!(whole.0, Some(2));
+}
