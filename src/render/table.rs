@@ -64,6 +64,11 @@ fn fit(build: impl Fn(bool) -> Table, width: Option<usize>, wide_allowed: bool) 
         narrow
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(u16::try_from(w).unwrap_or(u16::MAX));
+        // the first column names the row (a metric id, an entity): other
+        // columns wrap before it is cut into pieces
+        if let Some(c) = narrow.column_mut(0) {
+            c.set_constraint(comfy_table::ColumnConstraint::ContentWidth);
+        }
     }
     narrow.to_string()
 }

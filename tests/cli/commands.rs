@@ -970,6 +970,27 @@ mod layout {
     }
 
     #[test]
+    fn a_score_table_at_80_columns_wraps_other_columns_before_metric_ids() {
+        // long ids and long durations: the table must give somewhere
+        let dir = crate::common::scratch();
+        let template = "name = \"t\"\n\n[scoring]\nbaseline_weeks = 2\n\n[[stage]]\nid = \"s\"\nlabel = \"S\"\n\n[[metric]]\nid = \"average_time_to_resolution\"\nlabel = \"T\"\nstage = \"s\"\nunit = \"duration\"\nbetter = \"lower\"\n\n[[metric]]\nid = \"average_first_response_time\"\nlabel = \"F\"\nstage = \"s\"\nunit = \"duration\"\nbetter = \"lower\"\n";
+        std::fs::write(dir.path().join("trustidx.toml"), template).expect("template");
+        let data = "week,average_time_to_resolution,average_first_response_time\n2026-01-05,44641,41409\n2026-01-12,41401,45054\n2026-01-19,44654,41414\n";
+        std::fs::write(dir.path().join("w.csv"), data).expect("data");
+        let out = stdout(
+            &crate::common::trustidx_in(dir.path())
+                .env("COLUMNS", "80")
+                .args(["score", "w.csv"])
+                .assert()
+                .success(),
+        );
+        assert_fits_80_columns(&out);
+        for id in ["average_time_to_resolution", "average_first_response_time"] {
+            assert!(out.contains(id), "{id} is cut:\n{out}");
+        }
+    }
+
+    #[test]
     fn metrics_table_fits_an_80_column_terminal_without_breaking_ids() {
         let out = at_80_columns(&["metrics", "--preset", "trust-index"]);
         assert_fits_80_columns(&out);
