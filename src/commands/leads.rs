@@ -236,10 +236,7 @@ fn read_rows<R: std::io::Read>(
                 let line = e.position().map_or(0, |p| p.line() + first_line - 1);
                 if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
                     let loc = Location::at(name, u32::try_from(line).unwrap_or(u32::MAX), None);
-                    found.push(
-                        Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
-                            .with_hint("save the export as UTF-8"),
-                    );
+                    found.push(not_utf8(loc));
                     continue;
                 }
                 return Err(Error::Io {
@@ -322,10 +319,7 @@ fn read_plain_rows<R: std::io::Read>(
                     let Ok(t) = std::str::from_utf8(raw) else {
                         let loc =
                             Location::at(name, u32::try_from(this_line).unwrap_or(u32::MAX), None);
-                        found.push(
-                            Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
-                                .with_hint("save the export as UTF-8"),
-                        );
+                        found.push(not_utf8(loc));
                         continue;
                     };
                     t
@@ -351,6 +345,12 @@ fn read_plain_rows<R: std::io::Read>(
             buf.resize(buf.len() * 2, 0);
         }
     }
+}
+
+/// `bad-encoding` for one row of an activity or contacts export.
+fn not_utf8(loc: Location) -> Diagnostic {
+    Diagnostic::error(Code::BadEncoding, loc, "the row is not UTF-8 text")
+        .with_hint("save the export as UTF-8")
 }
 
 /// Where the contact cell of a raw row lies (byte offsets).
@@ -660,14 +660,7 @@ fn contacts_into(
             Some(Ok(id)) => id.trim(),
             Some(Err(_)) => {
                 if engine.owns(None) {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::BadEncoding,
-                            location(),
-                            "the row is not UTF-8 text",
-                        )
-                        .with_hint("save the export as UTF-8"),
-                    );
+                    diags.push(not_utf8(location()));
                 }
                 continue;
             }
@@ -676,19 +669,12 @@ fn contacts_into(
         if id.is_empty() || !engine.owns(Some(id)) {
             continue;
         }
-        let mut fit = 0.0;
+        let (mut fit, mut unreadable) = (0.0, false);
         for (rule, col) in rules.fit.iter().zip(columns) {
             let value = match col.and_then(cell) {
                 Some(Ok(v)) => Some(v.trim()),
                 Some(Err(_)) => {
-                    diags.push(
-                        Diagnostic::error(
-                            Code::BadEncoding,
-                            location(),
-                            "the row is not UTF-8 text",
-                        )
-                        .with_hint("save the export as UTF-8"),
-                    );
+                    unreadable = true;
                     None
                 }
                 None => None,
@@ -696,6 +682,10 @@ fn contacts_into(
             if rule.matches(value) {
                 fit += rule.points;
             }
+        }
+        if unreadable {
+            // once per row, however many of its cells are unreadable
+            diags.push(not_utf8(location()));
         }
         engine.contact(id, fit);
     }
