@@ -21,6 +21,7 @@ pub mod input;
 pub mod leads;
 pub mod nps;
 pub mod output;
+pub mod parallel;
 pub mod period;
 pub mod render;
 pub mod report;

@@ -10,7 +10,7 @@ use crate::cli::{Global, LeadsArgs, LeadsFormat};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean, excerpt};
 use crate::error::Error;
 use crate::leads::{Activity, DayCache, Engine, Rules, parse_timestamp_with};
-use crate::{Status, input, output, render, template};
+use crate::{Status, input, output, parallel, render, template};
 
 /// Diagnostics kept for printing; past this, they are only counted.
 const MAX_DIAGNOSTICS: usize = 200;
@@ -492,29 +492,22 @@ fn read_activities<'r>(
     };
     let mut engines = Engine::parts(rules, as_of, week_start, threads);
     let mut founds: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
-    let plain = std::thread::scope(|scope| {
-        let handles: Vec<_> = engines
-            .iter_mut()
-            .zip(founds.iter_mut())
-            .enumerate()
-            .map(|(i, (engine, found))| {
-                let open_at = &open_at;
-                scope.spawn(move || {
-                    let reader = open_at(start)?;
-                    // every engine reads the whole file: the first shows progress
-                    if i == 0 {
-                        read_plain_rows(progress.wrap_read(reader), layout, 2, name, engine, found)
-                    } else {
-                        read_plain_rows(reader, layout, 2, name, engine, found)
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().try_fold(true, |all, h| {
-            let plain = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-            Ok::<bool, Error>(all && plain)
-        })
-    })?;
+    let readers: Vec<_> = engines
+        .iter_mut()
+        .zip(founds.iter_mut())
+        .enumerate()
+        .collect();
+    let plain = parallel::map(readers, |(i, (engine, found))| {
+        let reader = open_at(start)?;
+        // every engine reads the whole file: the first shows progress
+        if i == 0 {
+            read_plain_rows(progress.wrap_read(reader), layout, 2, name, engine, found)
+        } else {
+            read_plain_rows(reader, layout, 2, name, engine, found)
+        }
+    })
+    .into_iter()
+    .try_fold(true, |all, plain| Ok::<bool, Error>(all && plain?))?;
     if !plain {
         // quoted fields somewhere: start again with the CSV reader, whole
         progress.set_position(start);
@@ -552,7 +545,7 @@ fn threads_for(path: &Path) -> usize {
     const MIN: u64 = 32 << 20;
     let large = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= MIN);
     match large {
-        true => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        true => parallel::threads(),
         false => 1,
     }
 }
@@ -605,17 +598,8 @@ fn read_contacts(
         .map(|r| header.iter().position(|h| *h == r.attribute))
         .collect();
     let (text, name, columns) = (text.as_ref(), name.as_str(), columns.as_slice());
-    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|s| {
-        let handles: Vec<_> = engines
-            .iter_mut()
-            .map(|engine| {
-                s.spawn(move || contacts_into(text, name, rules, (id_col, columns), engine))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+    let found = parallel::map(engines.iter_mut().collect(), |engine| {
+        contacts_into(text, name, rules, (id_col, columns), engine)
     });
     let mut found: Vec<Diagnostic> = found.into_iter().flatten().collect();
     found.sort_by_key(|d| d.line);

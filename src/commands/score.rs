@@ -188,7 +188,7 @@ fn streamed(
     let options = ScanOptions {
         delimiter: args.data.delimiter,
         recent_weeks: report::weeks_needed(t, request),
-        threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        threads: crate::parallel::threads(),
     };
     let scanned = long_scan::scan(|| std::fs::File::open(path), t, options)?;
     let wanted = |name: &str| request.entity.as_deref().is_none_or(|e| e == name);

@@ -484,24 +484,15 @@ impl Scanned {
             }
             chunks.push(chunk);
         }
-        let f = &f;
-        std::thread::scope(|s| {
-            let handles: Vec<_> = chunks
+        crate::parallel::map(chunks, |chunk| {
+            chunk
                 .into_iter()
-                .map(|chunk| {
-                    s.spawn(move || {
-                        chunk
-                            .into_iter()
-                            .map(|e| f(entity_data(e, shape, column)))
-                            .collect::<Vec<R>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+                .map(|e| f(entity_data(e, shape, column)))
+                .collect::<Vec<R>>()
         })
+        .into_iter()
+        .flatten()
+        .collect()
     }
 }
 
@@ -615,25 +606,15 @@ where
         parts: threads,
         stop: &stop,
     };
-    let results: Vec<Result<Part, Declined>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|part| {
-                let (ctx, open) = (&ctx, &open);
-                s.spawn(move || {
-                    let r = open()
-                        .map_err(|_| Declined)
-                        .and_then(|src| scan_part(src, part, ctx));
-                    if r.is_err() {
-                        ctx.stop.store(true, Ordering::Relaxed);
-                    }
-                    r
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+    let results = crate::parallel::map((0..threads).collect(), |part| {
+        let r = open()
+            .map_err(|_| Declined)
+            .and_then(|src| scan_part(src, part, &ctx));
+        if r.is_err() {
+            // the others stop at their next buffer: the full reader takes over
+            ctx.stop.store(true, Ordering::Relaxed);
+        }
+        r
     });
     let mut entities = Vec::new();
     let mut has_empty = false;

@@ -463,17 +463,7 @@ impl<'r> Engine<'r> {
     /// Every engine's contacts together, each engine finished on its own
     /// thread (they own different contacts: `Engine::parts`).
     pub fn finish_all(engines: Vec<Engine<'_>>) -> (Vec<Lead>, Vec<(Week, &'static str, f64)>) {
-        let parts = std::thread::scope(|s| {
-            let handles: Vec<_> = engines
-                .into_iter()
-                .map(|e| s.spawn(move || e.finish_part()))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        Finished::combine(parts)
+        Finished::combine(crate::parallel::map(engines, Engine::finish_part))
     }
 
     /// This engine's contacts, sorted, and its weekly totals.

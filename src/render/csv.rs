@@ -158,18 +158,8 @@ pub fn leads(leads: &[crate::leads::Lead]) -> String {
     const HEADER: &str =
         "contact_id,fit,behavior,total,mql,pageviews_before_lead,video_minutes,shares\n";
     // half a million rows of four numbers each: formatted on every core
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-    let size = leads.len().div_ceil(threads).max(50_000);
-    let chunks: Vec<Vec<u8>> = std::thread::scope(|s| {
-        let handles: Vec<_> = leads
-            .chunks(size)
-            .map(|chunk| s.spawn(move || lead_rows(chunk)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
+    let size = leads.len().div_ceil(crate::parallel::threads()).max(50_000);
+    let chunks = crate::parallel::map(leads.chunks(size).collect(), lead_rows);
     let mut out = Vec::with_capacity(HEADER.len() + chunks.iter().map(Vec::len).sum::<usize>());
     out.extend_from_slice(HEADER.as_bytes());
     for c in chunks {
