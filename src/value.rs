@@ -189,20 +189,10 @@ fn parse_number_in(t: &str, unit: Unit, mark: DecimalMark) -> Result<f64, ValueE
 /// and exponent. Refuses NaN, infinities and overflow by name.
 fn decimal(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
     let t = t.trim();
-    // fast path: plain digits with at most one point, as exports write them
-    let plain = |b: &u8| b.is_ascii_digit() || (*b == b'.' && mark == DecimalMark::Point);
-    let digits = t.strip_prefix('-').unwrap_or(t);
-    if mark == DecimalMark::Point
+    // fast path: plain digits (with a point where it is the decimal mark),
+    // as exports write them
+    if (mark == DecimalMark::Point || !t.contains('.'))
         && let Some(v) = plain_number(t.as_bytes())
-    {
-        return Ok(v);
-    }
-    if !digits.is_empty()
-        && digits.len() < 16
-        && digits.bytes().all(|b| plain(&b))
-        && digits.bytes().filter(|&b| b == b'.').count() <= 1
-        && digits.bytes().any(|b| b.is_ascii_digit())
-        && let Ok(v) = t.parse::<f64>()
     {
         return Ok(v);
     }
@@ -226,6 +216,20 @@ fn decimal(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
         )));
     }
     Ok(v)
+}
+
+/// `parse_cell`'s value for a cell that is a plain number, without its
+/// general path (the streaming reader's hot path); `None` for any other
+/// cell, including a fractional count, which `parse_cell` then refuses.
+pub fn plain_cell(bytes: &[u8], unit: Unit, mark: DecimalMark) -> Option<f64> {
+    if mark != DecimalMark::Point && bytes.contains(&b'.') {
+        return None;
+    }
+    let v = plain_number(bytes)?;
+    if unit == Unit::Count && v.fract() != 0.0 {
+        return None;
+    }
+    Some(if v == 0.0 { 0.0 } else { v })
 }
 
 /// Exact powers of ten (every one below 10^23 is an exact `f64`).
@@ -427,9 +431,7 @@ fn currency(t: &str, mark: DecimalMark) -> Result<f64, ValueError> {
 
 /// The reason a value lies outside `[min, max]`, or `None` when it is inside.
 pub fn check_range(v: f64, unit: Unit, min: Option<f64>, max: Option<f64>) -> Option<String> {
-    let (lo, hi) = unit.default_range();
-    let lo = min.unwrap_or(lo);
-    let hi = max.unwrap_or(hi);
+    let (lo, hi) = bounds(unit, min, max);
     if v < lo {
         Some(format!("is below {}", format(lo, unit)))
     } else if v > hi {
@@ -437,6 +439,12 @@ pub fn check_range(v: f64, unit: Unit, min: Option<f64>, max: Option<f64>) -> Op
     } else {
         None
     }
+}
+
+/// The values a metric accepts: its `min`/`max`, else its unit's range.
+pub fn bounds(unit: Unit, min: Option<f64>, max: Option<f64>) -> (f64, f64) {
+    let (lo, hi) = unit.default_range();
+    (min.unwrap_or(lo), max.unwrap_or(hi))
 }
 
 /// A canonical number in the unit's own syntax (`2m 35s`, `45.5%`, `1,234`).
@@ -549,6 +557,14 @@ mod tests {
                 proptest::prop_assert_eq!(Some(v), t.parse::<f64>().ok());
             } else {
                 proptest::prop_assert!(!t.bytes().any(|b| b.is_ascii_digit()));
+            }
+            // the streaming reader's shortcut gives parse_cell's value or nothing
+            for unit in [Unit::Count, Unit::Percent, Unit::Duration, Unit::Currency, Unit::Nps] {
+                for mark in [Point, Comma] {
+                    if let Some(v) = plain_cell(t.as_bytes(), unit, mark) {
+                        proptest::prop_assert_eq!(parse_cell(&t, unit, mark).ok(), Some(Parsed::Value(v)));
+                    }
+                }
             }
         }
     }

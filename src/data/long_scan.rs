@@ -31,7 +31,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use super::{Cell, CellValue, EntityData, Origin, Row};
 use crate::template::{BaselineKind, Template};
-use crate::value::{self, Parsed, Unit};
+use crate::value::{self, Parsed};
 use crate::week::{Week, parse_week};
 
 /// Bytes read at a time by each thread.
@@ -596,10 +596,7 @@ where
         ranges: template
             .metrics
             .iter()
-            .map(|m| {
-                let (lo, hi) = m.unit.default_range();
-                (m.min.unwrap_or(lo), m.max.unwrap_or(hi))
-            })
+            .map(|m| value::bounds(m.unit, m.min, m.max))
             .collect(),
         layout,
         shape: &shape,
@@ -698,7 +695,7 @@ fn header(mut src: impl Read, delimiter: Option<u8>) -> Option<Layout> {
 
 struct PartContext<'a> {
     template: &'a Template,
-    /// Per metric: the values `value::check_range` accepts.
+    /// Per metric: `value::bounds`, the values `value::check_range` accepts.
     ranges: Vec<(f64, f64)>,
     layout: Layout,
     shape: &'a Shape,
@@ -901,16 +898,10 @@ impl PartState<'_> {
         let metric = self.metric(field(layout.metric))?;
         let m = self.ctx.template.metrics.get(metric).ok_or(Declined)?;
         let cell = field(layout.value);
-        let plain = match self.ctx.template.decimal {
-            value::DecimalMark::Point => value::plain_number(cell),
-            _ => None,
-        };
-        let parsed = match plain {
-            // a count is whole: anything else is the full parser's error
-            Some(v) if m.unit != Unit::Count || (v as i64) as f64 == v => {
-                Ok(Parsed::Value(if v == 0.0 { 0.0 } else { v }))
-            }
-            _ => value::parse_cell(utf8(cell)?, m.unit, self.ctx.template.decimal),
+        let mark = self.ctx.template.decimal;
+        let parsed = match value::plain_cell(cell, m.unit, mark) {
+            Some(v) => Ok(Parsed::Value(v)),
+            None => value::parse_cell(utf8(cell)?, m.unit, mark),
         };
         let value = match parsed {
             Ok(Parsed::Empty) => None,
