@@ -9,7 +9,7 @@ use super::{load_template, print_diagnostics};
 use crate::cli::{Global, LeadsArgs, LeadsFormat};
 use crate::diagnostic::{Code, Diagnostic, Location, did_you_mean, excerpt};
 use crate::error::Error;
-use crate::leads::{Activity, DayCache, Engine, Rules, parse_timestamp_with};
+use crate::leads::{Activity, DayCache, Engine, Rules, parse_timestamp_with, trim_cell};
 use crate::{Status, input, output, parallel, render, template};
 
 /// Diagnostics kept for printing; past this, they are only counted.
@@ -199,19 +199,6 @@ fn layout(header: &csv::ByteRecord, name: &str, found: &mut Found) -> Option<Lay
     })
 }
 
-fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (None, _) => s,
-        (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric() => s,
-        (Some(a), Some(b))
-            if !a.is_ascii_whitespace() && !b.is_ascii_whitespace() && *a < 0x80 && *b < 0x80 =>
-        {
-            s
-        }
-        _ => s.trim(),
-    }
-}
-
 /// Reads activity rows (no header) into `engine`; `first_line` is the
 /// physical line the reader starts on.
 fn read_rows<R: std::io::Read>(
@@ -393,7 +380,7 @@ fn process_row(
         ));
         return;
     }
-    let field = |k: usize| fields.get(at[k]).map_or("", |f| trim(f));
+    let field = |k: usize| fields.get(at[k]).map_or("", |f| trim_cell(f));
     let ts = field(1);
     let Some(timestamp) = parse_timestamp_with(ts, days) else {
         found.push(
@@ -701,17 +688,18 @@ mod tests {
         };
         assert!(ok);
         let lines = found.diags.iter().map(|d| d.line).collect();
-        (engine.finish().0, lines)
+        (Engine::finish_all(vec![engine]).0, lines)
     }
 
     #[test]
     fn cells_are_trimmed_of_unicode_spaces_as_the_contacts_file_is() {
         // a no-break space around an id is trimmed, as in the contacts file
-        assert_eq!(trim("\u{a0}c1\u{a0}"), "c1");
-        assert_eq!(trim(" c1\t"), "c1");
-        assert_eq!(trim("c1"), "c1");
-        assert_eq!(trim("/pricing"), "/pricing");
-        assert_eq!(trim(""), "");
+        assert_eq!(trim_cell("\u{a0}c1\u{a0}"), "c1");
+        assert_eq!(trim_cell(" c1\t"), "c1");
+        assert_eq!(trim_cell("c1\u{b}"), "c1");
+        assert_eq!(trim_cell("c1"), "c1");
+        assert_eq!(trim_cell("/pricing"), "/pricing");
+        assert_eq!(trim_cell(""), "");
     }
 
     #[test]

@@ -160,37 +160,12 @@ struct Contacts {
 }
 
 impl Contacts {
-    fn get_mut(&mut self, id: &str) -> Option<&mut State> {
-        match ShortId::new(id) {
-            Some(k) => self.short.get_mut(&k),
-            None => self.long.get_mut(id),
-        }
-    }
-
-    /// The state of `id`, created on first sight.
-    fn entry(&mut self, id: &str) -> &mut State {
-        match ShortId::new(id) {
-            Some(k) => self.short.entry(k).or_default(),
-            None => self.long.entry(id.into()).or_default(),
-        }
-    }
-
-    fn pending(&mut self, id: &PendingId) -> Option<&mut State> {
+    /// The state of `id`, created on first sight (ids over 23 bytes are
+    /// rare enough to be copied for the lookup).
+    fn entry(&mut self, id: &ContactId) -> &mut State {
         match id {
-            PendingId::Short(k) => Some(self.short.entry(*k).or_default()),
-            PendingId::Long(k) => {
-                if !self.long.contains_key(k) {
-                    self.long.insert(k.clone(), State::default());
-                }
-                self.long.get_mut(k)
-            }
-        }
-    }
-
-    fn contains(&self, id: &str) -> bool {
-        match ShortId::new(id) {
-            Some(k) => self.short.contains_key(&k),
-            None => self.long.contains_key(id),
+            ContactId::Short(k) => self.short.entry(*k).or_default(),
+            ContactId::Long(k) => self.long.entry(k.clone()).or_default(),
         }
     }
 
@@ -219,17 +194,27 @@ enum Kind {
 /// An activity read but not yet applied to its contact (see `Engine::feed`).
 #[derive(Debug, Clone)]
 struct Pending {
-    contact: PendingId,
+    contact: ContactId,
     timestamp: i64,
     kind: Kind,
     points: f64,
     value: f64,
 }
 
+/// A contact id as a key of `Contacts`.
 #[derive(Debug, Clone)]
-enum PendingId {
+enum ContactId {
     Short(ShortId),
     Long(Box<str>),
+}
+
+impl ContactId {
+    fn of(id: &str) -> Self {
+        match ShortId::new(id) {
+            Some(k) => ContactId::Short(k),
+            None => ContactId::Long(id.into()),
+        }
+    }
 }
 
 /// Activities applied together: their contacts' table lookups are cache
@@ -271,14 +256,21 @@ fn week_of(t: i64, start: Weekday) -> Week {
     Week::containing(day, start)
 }
 
+/// A cell without surrounding white space, as `str::trim` gives it; most
+/// cells start and end with a printable ASCII byte and need no look at
+/// Unicode white space.
+pub fn trim_cell(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (None, _) => s,
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// The engine of `parts` that owns a contact: the same for every reader.
 pub fn owner(id: &str, parts: usize) -> usize {
     use std::hash::BuildHasher;
-    let bytes = id.as_bytes();
-    // most ids have nothing to trim: skip the Unicode-aware trim for them
-    let plain = bytes.first().is_some_and(|b| b.is_ascii_alphanumeric())
-        && bytes.last().is_some_and(|b| b.is_ascii_alphanumeric());
-    let h = rustc_hash::FxBuildHasher.hash_one(if plain { id } else { id.trim() });
+    let h = rustc_hash::FxBuildHasher.hash_one(trim_cell(id));
     usize::try_from(h % parts.max(1) as u64).unwrap_or(0)
 }
 
@@ -339,28 +331,16 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// A contact's state, created on first sight (allocates only then
-    /// when called after a failed lookup, as `feed` does).
-    fn state(&mut self, id: &str) -> &mut State {
-        self.states.entry(id)
-    }
-
     /// A contact of the contacts file and its fit points (the last row of
-    /// a contact listed twice wins).
+    /// a contact listed twice wins). Fit and activities add up in any
+    /// order, so pending activities need not be applied first.
     pub fn contact(&mut self, id: &str, fit: f64) {
-        self.flush();
-        match self.states.get_mut(id) {
-            Some(s) => s.fit = fit,
-            None => self.state(id).fit = fit,
-        }
+        self.states.entry(&ContactId::of(id)).fit = fit;
     }
 
     /// Lists a contact without activity.
     pub fn touch(&mut self, id: &str) {
-        self.flush();
-        if !self.states.contains(id) {
-            self.state(id);
-        }
+        self.states.entry(&ContactId::of(id));
     }
 
     /// The rule of an (activity, target), memoised without allocating on a hit.
@@ -423,10 +403,7 @@ impl<'r> Engine<'r> {
             self.weekly.entry(week_of(a.timestamp, start)).or_default();
         }
         self.pending.push(Pending {
-            contact: match ShortId::new(a.contact) {
-                Some(k) => PendingId::Short(k),
-                None => PendingId::Long(a.contact.into()),
-            },
+            contact: ContactId::of(a.contact),
             timestamp: a.timestamp,
             kind,
             points: p,
@@ -440,9 +417,7 @@ impl<'r> Engine<'r> {
     /// Applies the pending activities to their contacts, in order.
     fn flush(&mut self) {
         for a in self.pending.drain(..) {
-            let Some(s) = self.states.pending(&a.contact) else {
-                continue;
-            };
+            let s = self.states.entry(&a.contact);
             s.behavior += a.points;
             match a.kind {
                 Kind::PageView => s.page_view(a.timestamp),
@@ -455,13 +430,9 @@ impl<'r> Engine<'r> {
     }
 
     /// The scored contacts, best first (then by id), and the weekly rows of
-    /// `--weekly` (`week, metric, value`).
-    pub fn finish(self) -> (Vec<Lead>, Vec<(Week, &'static str, f64)>) {
-        Finished::combine(vec![self.finish_part()])
-    }
-
-    /// Every engine's contacts together, each engine finished on its own
-    /// thread (they own different contacts: `Engine::parts`).
+    /// `--weekly` (`week, metric, value`): every engine's contacts together,
+    /// each engine finished on its own thread (they own different
+    /// contacts: `Engine::parts`).
     pub fn finish_all(engines: Vec<Engine<'_>>) -> (Vec<Lead>, Vec<(Week, &'static str, f64)>) {
         Finished::combine(crate::parallel::map(engines, Engine::finish_part))
     }
@@ -528,7 +499,7 @@ fn sort(leads: &mut Vec<Lead>) {
         b.total
             .total_cmp(&a.total)
             .then_with(|| pa.cmp(pb))
-            .then_with(|| a.contact_id.cmp(&b.contact_id))
+            .then_with(|| ranking(a, b))
     });
     leads.extend(keyed.into_iter().map(|(_, l)| l));
 }
@@ -657,7 +628,7 @@ mod tests {
         ] {
             e.feed(act);
         }
-        let (leads, _) = e.finish();
+        let (leads, _) = Engine::finish_all(vec![e]);
         assert_eq!(leads[0].pageviews_before_lead, Some(1));
     }
 }
