@@ -180,7 +180,7 @@ impl Kept {
             *v = e.value;
             *l = e.line;
         }
-        // most values come after the earliest: one comparison says so
+        // the cut test of keep_earliest, inline: most values fail it
         if !e.value.is_nan() && self.earliest_cut.get(metric).is_some_and(|c| e.day < *c) {
             self.keep_earliest(metric, e, shape);
         }
@@ -252,7 +252,7 @@ impl Kept {
     }
 
     /// Every kept cell of `metric`.
-    fn cells(&self, metric: usize, shape: &Shape) -> impl Iterator<Item = Entry> + '_ {
+    fn cells<'a>(&'a self, metric: usize, shape: &Shape) -> impl Iterator<Item = Entry> + 'a {
         let m = shape.metrics;
         let ring = self
             .days
@@ -267,15 +267,15 @@ impl Kept {
                     value: self.values.get(at).copied().unwrap_or(f64::NAN),
                 })
             });
-        let list = |v: &'_ [Entry], len: &[u8]| -> Vec<Entry> {
+        let list = move |v: &'a [Entry], len: &[u8]| -> &'a [Entry] {
             let n = usize::from(len.get(metric).copied().unwrap_or(0));
             v.get(metric * shape.room..metric * shape.room + n)
-                .map(<[Entry]>::to_vec)
-                .unwrap_or_default()
+                .unwrap_or(&[])
         };
         let extra = list(&self.earliest, &self.earliest_len)
-            .into_iter()
-            .chain(list(&self.before, &self.before_len));
+            .iter()
+            .chain(list(&self.before, &self.before_len))
+            .copied();
         ring.chain(extra)
     }
 }
