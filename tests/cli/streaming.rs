@@ -176,19 +176,24 @@ proptest! {
     }
 }
 
+/// A scratch folder with `template` and the data file of `data`; its text.
+fn folder(template: &str, data: &Dataset) -> (tempfile::TempDir, String) {
+    let dir = scratch();
+    fs::write(dir.path().join("trustidx.toml"), template).expect("template");
+    let text = csv(data, false);
+    fs::write(dir.path().join("data.csv"), &text).expect("data");
+    (dir, text)
+}
+
+/// One entity, `weeks` weeks with every metric.
+fn full_weeks(weeks: usize, seed: u64) -> Dataset {
+    let week = vec![Cell::Value(10), Cell::Value(30), Cell::Value(90)];
+    (vec![(0, vec![week; weeks])], seed)
+}
+
 #[test]
 fn a_week_with_every_metric_in_any_order_scores_alike() {
-    let dir = scratch();
-    fs::write(dir.path().join("trustidx.toml"), template(true, 2, false)).expect("template");
-    let data = (
-        vec![(
-            0,
-            vec![vec![Cell::Value(10), Cell::Value(30), Cell::Value(90)]; 12],
-        )],
-        7,
-    );
-    let text = csv(&data, false);
-    fs::write(dir.path().join("data.csv"), &text).expect("data");
+    let (dir, text) = folder(&template(true, 2, false), &full_weeks(12, 7));
     let [streamed, whole] = both(dir.path(), &text, &["--format", "json"]);
     assert_eq!(streamed, whole);
     assert_eq!(streamed.0, Some(0), "{}", streamed.2);
@@ -198,8 +203,6 @@ fn a_week_with_every_metric_in_any_order_scores_alike() {
 fn a_trailing_baseline_reaches_values_older_than_the_weeks_shown() {
     // one value in four weeks: the four values before a shown week lie
     // well before the sparkline weeks
-    let dir = scratch();
-    fs::write(dir.path().join("trustidx.toml"), template(true, 4, false)).expect("template");
     let weeks: Vec<Vec<Cell>> = (0u32..60)
         .map(|w| {
             let v = if w % 4 == 1 {
@@ -210,8 +213,7 @@ fn a_trailing_baseline_reaches_values_older_than_the_weeks_shown() {
             vec![v, Cell::Absent, Cell::Absent]
         })
         .collect();
-    let text = csv(&(vec![(0, weeks)], 11), false);
-    fs::write(dir.path().join("data.csv"), &text).expect("data");
+    let (dir, text) = folder(&template(true, 4, false), &(vec![(0, weeks)], 11));
     let [streamed, whole] = both(dir.path(), &text, &["--format", "json"]);
     assert_eq!(streamed, whole);
     assert!(
@@ -225,19 +227,9 @@ fn a_trailing_baseline_reaches_values_older_than_the_weeks_shown() {
 fn a_history_that_cannot_be_looked_at_is_reported_not_skipped() {
     // `data` under a regular file: not "missing" but unreadable (ENOTDIR),
     // so the run must say so rather than score the week without it
-    let dir = scratch();
     let template = template(false, 2, false)
         .replace("[scoring]", "data = \"data.csv/history.csv\"\n\n[scoring]");
-    fs::write(dir.path().join("trustidx.toml"), template).expect("template");
-    let data = (
-        vec![(
-            0,
-            vec![vec![Cell::Value(10), Cell::Value(30), Cell::Value(90)]; 3],
-        )],
-        1,
-    );
-    let text = csv(&data, false);
-    fs::write(dir.path().join("data.csv"), &text).expect("data");
+    let (dir, text) = folder(&template, &full_weeks(3, 1));
     let [streamed, whole] = both(dir.path(), &text, &["--format", "csv"]);
     assert_eq!(streamed.0, Some(2), "{}", streamed.2);
     assert!(streamed.2.contains("history.csv"), "{}", streamed.2);
