@@ -3,6 +3,7 @@
 //! (and the page views not yet known to fall after a contact's first form
 //! submission), never with rows.
 
+mod contacts;
 mod rules;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use serde::Serialize;
 use rustc_hash::FxHashMap;
 
 use crate::week::Week;
+use contacts::{ContactId, Contacts};
 
 pub use rules::Rules;
 
@@ -90,97 +92,6 @@ pub fn parse_timestamp_with(text: &str, cache: &mut DayCache) -> Option<i64> {
     None
 }
 
-/// One contact's running totals.
-#[derive(Debug, Clone, Default)]
-struct State {
-    /// Fit points from the contacts file (0 when absent).
-    fit: f64,
-    behavior: f64,
-    first_submit: Option<i64>,
-    /// Page views before the first submission known so far (all of them
-    /// while there is none).
-    pageviews: Vec<i64>,
-    video_seconds: f64,
-    shares: u64,
-}
-
-impl State {
-    fn page_view(&mut self, t: i64) {
-        if self.first_submit.is_none_or(|f| t < f) {
-            self.pageviews.push(t);
-        }
-    }
-
-    fn form_submit(&mut self, t: i64) {
-        if self.first_submit.is_none_or(|f| t < f) {
-            self.first_submit = Some(t);
-            self.pageviews.retain(|&v| v < t);
-        }
-    }
-}
-
-/// A contact id of at most 23 bytes, kept inline: its bytes and, in the
-/// last byte, its length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct ShortId([u64; 3]);
-
-impl ShortId {
-    fn new(id: &str) -> Option<Self> {
-        let b = id.as_bytes();
-        let mut bytes = [0u8; 24];
-        bytes.get_mut(..b.len())?.copy_from_slice(b);
-        *bytes.get_mut(23)? = u8::try_from(b.len()).ok().filter(|n| *n < 24)?;
-        let word = |i: usize| {
-            bytes
-                .get(i * 8..i * 8 + 8)
-                .and_then(|w| <[u8; 8]>::try_from(w).ok())
-                .map_or(0, u64::from_le_bytes)
-        };
-        Some(ShortId([word(0), word(1), word(2)]))
-    }
-
-    fn into_string(self) -> String {
-        let mut bytes = [0u8; 24];
-        for (chunk, w) in bytes.chunks_exact_mut(8).zip(self.0) {
-            chunk.copy_from_slice(&w.to_le_bytes());
-        }
-        let len = usize::from(bytes[23]).min(23);
-        // the bytes of a &str, cut at its own length: always UTF-8
-        String::from_utf8_lossy(bytes.get(..len).unwrap_or(&[])).into_owned()
-    }
-}
-
-/// Every contact's state by id. CRM ids are short: up to 23 bytes they are
-/// the key itself, so a lookup compares three words in the table instead
-/// of following a pointer to the id (38 % of the w3 profile went there).
-#[derive(Debug, Default)]
-struct Contacts {
-    short: FxHashMap<ShortId, State>,
-    long: FxHashMap<Box<str>, State>,
-}
-
-impl Contacts {
-    /// The state of `id`, created on first sight (ids over 23 bytes are
-    /// rare enough to be copied for the lookup).
-    fn entry(&mut self, id: &ContactId) -> &mut State {
-        match id {
-            ContactId::Short(k) => self.short.entry(*k).or_default(),
-            ContactId::Long(k) => self.long.entry(k.clone()).or_default(),
-        }
-    }
-
-    fn values(&self) -> impl Iterator<Item = &State> {
-        self.short.values().chain(self.long.values())
-    }
-
-    fn into_iter(self) -> impl Iterator<Item = (String, State)> {
-        self.short
-            .into_iter()
-            .map(|(k, s)| (k.into_string(), s))
-            .chain(self.long.into_iter().map(|(k, s)| (k.into_string(), s)))
-    }
-}
-
 /// What an activity does to its contact's state besides its points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -199,22 +110,6 @@ struct Pending {
     kind: Kind,
     points: f64,
     value: f64,
-}
-
-/// A contact id as a key of `Contacts`.
-#[derive(Debug, Clone)]
-enum ContactId {
-    Short(ShortId),
-    Long(Box<str>),
-}
-
-impl ContactId {
-    fn of(id: &str) -> Self {
-        match ShortId::new(id) {
-            Some(k) => ContactId::Short(k),
-            None => ContactId::Long(id.into()),
-        }
-    }
 }
 
 /// Activities applied together: their contacts' table lookups are cache
@@ -292,6 +187,8 @@ pub struct Engine<'r> {
     last_day: Option<i64>,
     /// Activities read, applied in batches of `BATCH`.
     pending: Vec<Pending>,
+    /// Their contacts' positions in `states`.
+    found: Vec<usize>,
 }
 
 impl<'r> Engine<'r> {
@@ -307,6 +204,7 @@ impl<'r> Engine<'r> {
             matches: FxHashMap::default(),
             last_day: None,
             pending: Vec::with_capacity(BATCH),
+            found: Vec::with_capacity(BATCH),
         }
     }
 
@@ -335,12 +233,15 @@ impl<'r> Engine<'r> {
     /// a contact listed twice wins). Fit and activities add up in any
     /// order, so pending activities need not be applied first.
     pub fn contact(&mut self, id: &str, fit: f64) {
-        self.states.entry(&ContactId::of(id)).fit = fit;
+        let i = self.states.find(&ContactId::of(id));
+        if let Some(s) = self.states.state(i) {
+            s.fit = fit;
+        }
     }
 
     /// Lists a contact without activity.
     pub fn touch(&mut self, id: &str) {
-        self.states.entry(&ContactId::of(id));
+        self.states.find(&ContactId::of(id));
     }
 
     /// The rule of an (activity, target), memoised without allocating on a hit.
@@ -416,17 +317,25 @@ impl<'r> Engine<'r> {
 
     /// Applies the pending activities to their contacts, in order.
     fn flush(&mut self) {
-        for a in self.pending.drain(..) {
-            let s = self.states.entry(&a.contact);
-            s.behavior += a.points;
+        let mut found = std::mem::take(&mut self.found);
+        self.states
+            .find_all(self.pending.iter().map(|a| &a.contact), &mut found);
+        for (a, &i) in self.pending.drain(..).zip(&found) {
+            if let Some(s) = self.states.state(i) {
+                s.behavior += a.points;
+                match a.kind {
+                    Kind::Video => s.video_seconds += a.value,
+                    Kind::Share => s.shares += 1,
+                    _ => {}
+                }
+            }
             match a.kind {
-                Kind::PageView => s.page_view(a.timestamp),
-                Kind::FormSubmit => s.form_submit(a.timestamp),
-                Kind::Video => s.video_seconds += a.value,
-                Kind::Share => s.shares += 1,
-                Kind::Other => {}
+                Kind::PageView => self.states.page_view(i, a.timestamp),
+                Kind::FormSubmit => self.states.form_submit(i, a.timestamp),
+                _ => {}
             }
         }
+        self.found = found;
     }
 
     /// The scored contacts, best first (then by id), and the weekly rows of
@@ -441,27 +350,25 @@ impl<'r> Engine<'r> {
     fn finish_part(mut self) -> Finished {
         self.flush();
         let mut converted: BTreeMap<Week, (u64, u64)> = BTreeMap::new();
-        for s in self.states.values() {
-            if let Some(f) = s.first_submit {
-                let e = converted.entry(week_of(f, self.week_start)).or_default();
-                e.0 += s.pageviews.len() as u64;
-                e.1 += 1;
-            }
-        }
         let threshold = self.rules.mql_threshold;
+        let week_start = self.week_start;
         let mut leads: Vec<Lead> = self
             .states
-            .into_iter()
-            .map(|(id, s)| {
-                let fit = s.fit;
-                let total = fit + s.behavior;
+            .into_totals()
+            .map(|(id, s, views)| {
+                if let (Some(f), Some(views)) = (s.first_submit(), views) {
+                    let e = converted.entry(week_of(f, week_start)).or_default();
+                    e.0 += views;
+                    e.1 += 1;
+                }
+                let total = s.fit + s.behavior;
                 Lead {
                     contact_id: id,
-                    fit,
+                    fit: s.fit,
                     behavior: s.behavior,
                     total,
                     mql: total >= threshold,
-                    pageviews_before_lead: s.first_submit.map(|_| s.pageviews.len() as u64),
+                    pageviews_before_lead: views,
                     video_minutes: s.video_seconds / 60.0,
                     shares: s.shares,
                 }
