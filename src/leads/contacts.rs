@@ -23,7 +23,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 /// A contact id of at most 23 bytes, kept inline: its bytes and, in the
 /// last byte, its length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) struct ShortId([u64; 3]);
+pub struct ShortId([u64; 3]);
 
 impl ShortId {
     /// The key of the entries of ids over 23 bytes (their length byte, 255,
@@ -59,18 +59,26 @@ impl ShortId {
     }
 }
 
-/// A contact id as a key of `Contacts`.
+/// A contact id as a key of `Contacts`, with its hash (computed once per
+/// row: it also picks the engine that owns the contact).
 #[derive(Debug, Clone)]
-pub(super) enum ContactId {
-    Short(ShortId),
-    Long(Box<str>),
+pub enum ContactId {
+    Short(ShortId, u64),
+    Long(Box<str>, u64),
 }
 
 impl ContactId {
-    pub(super) fn of(id: &str) -> Self {
+    /// The key of an id (already trimmed).
+    pub fn of(id: &str) -> Self {
         match ShortId::new(id) {
-            Some(k) => ContactId::Short(k),
-            None => ContactId::Long(id.into()),
+            Some(k) => ContactId::Short(k, k.hash()),
+            None => ContactId::Long(id.into(), FxBuildHasher.hash_one(id)),
+        }
+    }
+
+    pub fn hash(&self) -> u64 {
+        match self {
+            ContactId::Short(_, h) | ContactId::Long(_, h) => *h,
         }
     }
 }
@@ -201,9 +209,9 @@ pub(super) struct Contacts {
 impl Contacts {
     /// The position of `id`'s state, created on first sight.
     pub(super) fn find(&mut self, id: &ContactId) -> usize {
-        let key = match id {
-            ContactId::Short(k) => *k,
-            ContactId::Long(name) => {
+        let (key, hash) = match id {
+            ContactId::Short(k, hash) => (*k, *hash),
+            ContactId::Long(name, _) => {
                 if let Some(&i) = self.long.get(name) {
                     return i;
                 }
@@ -212,7 +220,6 @@ impl Contacts {
                 return i;
             }
         };
-        let hash = key.hash();
         if self.index.full() {
             self.grow();
         }
@@ -234,19 +241,17 @@ impl Contacts {
         ids: impl Iterator<Item = &'a ContactId> + Clone,
         out: &mut Vec<usize>,
     ) {
-        let hash = |id: &ContactId| match id {
-            ContactId::Short(k) => Some(k.hash()),
-            ContactId::Long(_) => None,
-        };
         let mut loaded = 0u64;
-        for h in ids.clone().filter_map(hash) {
-            loaded = loaded.wrapping_add(self.index.touch(h));
+        for id in ids.clone() {
+            if let ContactId::Short(_, h) = id {
+                loaded = loaded.wrapping_add(self.index.touch(*h));
+            }
         }
         out.clear();
         for id in ids.clone() {
             let found = match id {
-                ContactId::Short(k) => self.index.probe(k.hash(), |i| self.is(i, *k)).ok(),
-                ContactId::Long(_) => None,
+                ContactId::Short(k, h) => self.index.probe(*h, |i| self.is(i, *k)).ok(),
+                ContactId::Long(..) => None,
             };
             if let Some(e) = found.and_then(|i| self.entries.get(i)) {
                 loaded = loaded.wrapping_add(e.key.0[0]);

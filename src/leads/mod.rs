@@ -14,7 +14,8 @@ use serde::Serialize;
 use rustc_hash::FxHashMap;
 
 use crate::week::Week;
-use contacts::{ContactId, Contacts};
+pub use contacts::ContactId;
+use contacts::Contacts;
 
 pub use rules::Rules;
 
@@ -34,7 +35,7 @@ pub struct DayCache {
 
 /// `parse_timestamp`, reusing the day of the row before when it is the same.
 pub fn parse_timestamp_with(text: &str, cache: &mut DayCache) -> Option<i64> {
-    let t = text.trim();
+    let t = trim_cell(text);
     let b = t.as_bytes();
     // fast path: 2026-11-23T10:00:00Z
     if b.len() == 20
@@ -117,8 +118,18 @@ struct Pending {
 /// lookups lets the processor wait for several at once.
 const BATCH: usize = 32;
 
-/// Target → (points, per minute) of one activity type.
-type RuleMemo = FxHashMap<Box<str>, (f64, bool)>;
+/// What activities of one (activity, target) are worth and do.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    points: f64,
+    per_minute: bool,
+    kind: Kind,
+}
+
+/// (activity, target) pairs remembered: past this many distinct ones
+/// (targets are URLs, so a file could hold millions), rules are matched
+/// anew for each row of an unseen pair.
+const MEMO: usize = 1 << 20;
 
 /// One activity row, as the command read it.
 #[derive(Debug, Clone, Copy)]
@@ -163,10 +174,8 @@ pub fn trim_cell(s: &str) -> &str {
 }
 
 /// The engine of `parts` that owns a contact: the same for every reader.
-pub fn owner(id: &str, parts: usize) -> usize {
-    use std::hash::BuildHasher;
-    let h = rustc_hash::FxBuildHasher.hash_one(trim_cell(id));
-    usize::try_from(h % parts.max(1) as u64).unwrap_or(0)
+pub fn owner(id: &ContactId, parts: usize) -> usize {
+    usize::try_from(id.hash() % parts.max(1) as u64).unwrap_or(0)
 }
 
 /// Streams activities and scores them. Engines may share one file, each
@@ -181,10 +190,13 @@ pub struct Engine<'r> {
     states: Contacts,
     /// Per week: video seconds and shares of that week's activities.
     weekly: BTreeMap<Week, (f64, u64)>,
-    /// Memo of activity → target → rule, for repeated targets.
-    matches: FxHashMap<Box<str>, RuleMemo>,
-    /// The day of the last activity that registered its week.
-    last_day: Option<i64>,
+    /// Memo of `activity,target` (an activity without a comma) → its rule.
+    memo: FxHashMap<Box<str>, Scored>,
+    /// Where `feed` writes the memo key of a row.
+    pair: String,
+    /// The day of the last activity and its week (every week with an
+    /// activity is registered in `weekly` when its first day is seen).
+    last_day: Option<(i64, Week)>,
     /// Activities read, applied in batches of `BATCH`.
     pending: Vec<Pending>,
     /// Their contacts' positions in `states`.
@@ -201,7 +213,8 @@ impl<'r> Engine<'r> {
             week_start,
             states: Contacts::default(),
             weekly: BTreeMap::new(),
-            matches: FxHashMap::default(),
+            memo: FxHashMap::default(),
+            pair: String::new(),
             last_day: None,
             pending: Vec::with_capacity(BATCH),
             found: Vec::with_capacity(BATCH),
@@ -221,7 +234,7 @@ impl<'r> Engine<'r> {
 
     /// Whether this engine keeps the contact `id`; a row whose contact
     /// cannot be read (`None`) is the first engine's to report.
-    pub fn owns(&self, id: Option<&str>) -> bool {
+    pub fn owns(&self, id: Option<&ContactId>) -> bool {
         match id {
             _ if self.parts == 1 => true,
             Some(id) => owner(id, self.parts) == self.part,
@@ -229,86 +242,116 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// A contact of the contacts file and its fit points (the last row of
-    /// a contact listed twice wins). Fit and activities add up in any
-    /// order, so pending activities need not be applied first.
-    pub fn contact(&mut self, id: &str, fit: f64) {
-        let i = self.states.find(&ContactId::of(id));
-        if let Some(s) = self.states.state(i) {
-            s.fit = fit;
+    /// Contacts of the contacts file and their fit points, in the file's
+    /// order (the last row of a contact listed twice wins). Fit and
+    /// activities add up in any order, so pending activities need not be
+    /// applied first.
+    pub fn contacts(&mut self, fits: &[(ContactId, f64)]) {
+        let mut found = std::mem::take(&mut self.found);
+        for batch in fits.chunks(BATCH) {
+            self.states
+                .find_all(batch.iter().map(|(id, _)| id), &mut found);
+            for (&i, (_, fit)) in found.iter().zip(batch) {
+                if let Some(s) = self.states.state(i) {
+                    s.fit = *fit;
+                }
+            }
         }
+        self.found = found;
     }
 
-    /// Lists a contact without activity.
-    pub fn touch(&mut self, id: &str) {
-        self.states.find(&ContactId::of(id));
-    }
-
-    /// The rule of an (activity, target), memoised without allocating on a hit.
-    fn rule(&mut self, activity: &str, target: &str) -> (f64, bool) {
-        if let Some(hit) = self.matches.get(activity).and_then(|m| m.get(target)) {
-            return *hit;
+    /// The rule and kind of an (activity, target).
+    fn scored(&self, activity: &str, target: &str) -> Scored {
+        let (points, per_minute) = self.rules.matching(activity, target);
+        let kind = match activity {
+            "page_view" => Kind::PageView,
+            "form_submit" => Kind::FormSubmit,
+            "video_watch" => Kind::Video,
+            "share" => Kind::Share,
+            _ => Kind::Other,
+        };
+        Scored {
+            points,
+            per_minute,
+            kind,
         }
-        let m = self.rules.matching(activity, target);
-        let per_activity = self.matches.entry(activity.into()).or_default();
-        if per_activity.len() < 100_000 {
-            per_activity.insert(target.into(), m);
-        }
-        m
     }
 
     /// Reads one activity: its points now, its contact's state with the
     /// rest of its batch.
     pub fn feed(&mut self, a: Activity<'_>) {
-        if a.timestamp > self.as_of {
+        let contact = ContactId::of(a.contact);
+        if a.activity.contains(',') {
+            // not a memo key: `activity,target` must split at its first comma
+            let scored = self.scored(a.activity, a.target);
+            return self.apply(contact, a.timestamp, scored, a.value);
+        }
+        let mut pair = std::mem::take(&mut self.pair);
+        pair.clear();
+        pair.push_str(a.activity);
+        pair.push(',');
+        pair.push_str(a.target);
+        self.feed_pair(contact, a.timestamp, &pair, a.value);
+        self.pair = pair;
+    }
+
+    /// `feed` of an activity whose activity and target cells are given as
+    /// `activity,target` (as they stand in a row of the usual column
+    /// order): looked up in the memo without being copied.
+    pub fn feed_pair(&mut self, contact: ContactId, timestamp: i64, pair: &str, value: f64) {
+        let scored = match self.memo.get(pair) {
+            Some(s) => *s,
+            None => {
+                let (activity, target) = pair.split_once(',').unwrap_or((pair, ""));
+                let s = self.scored(activity, target);
+                if self.memo.len() < MEMO {
+                    self.memo.insert(pair.into(), s);
+                }
+                s
+            }
+        };
+        self.apply(contact, timestamp, scored, value);
+    }
+
+    fn apply(&mut self, contact: ContactId, timestamp: i64, s: Scored, value: f64) {
+        if timestamp > self.as_of {
             // after --as-of: ignored for every output, but listed
-            self.touch(a.contact);
+            self.states.find(&contact);
             return;
         }
-        let (points, per_minute) = self.rule(a.activity, a.target);
         let mut p = 0.0;
-        if points != 0.0 {
-            p = if per_minute {
-                points * a.value / 60.0
+        if s.points != 0.0 {
+            p = if s.per_minute {
+                s.points * value / 60.0
             } else {
-                points
+                s.points
             };
             if let Some(h) = self.rules.half_life_days {
-                p *= 0.5f64.powf((self.as_of - a.timestamp) as f64 / 86_400.0 / h);
+                p *= 0.5f64.powf((self.as_of - timestamp) as f64 / 86_400.0 / h);
             }
         }
-        let start = self.week_start;
-        let kind = match a.activity {
-            "page_view" => Kind::PageView,
-            "form_submit" => Kind::FormSubmit,
-            "video_watch" => {
-                self.weekly
-                    .entry(week_of(a.timestamp, start))
-                    .or_default()
-                    .0 += a.value;
-                Kind::Video
-            }
-            "share" => {
-                self.weekly
-                    .entry(week_of(a.timestamp, start))
-                    .or_default()
-                    .1 += 1;
-                Kind::Share
-            }
-            _ => Kind::Other,
-        };
         // every week with activity gets its rows, even with no video or share
-        let day = a.timestamp.div_euclid(86_400);
-        if self.last_day != Some(day) {
-            self.last_day = Some(day);
-            self.weekly.entry(week_of(a.timestamp, start)).or_default();
+        let day = timestamp.div_euclid(86_400);
+        let week = match self.last_day {
+            Some((d, w)) if d == day => w,
+            _ => {
+                let w = week_of(timestamp, self.week_start);
+                self.last_day = Some((day, w));
+                self.weekly.entry(w).or_default();
+                w
+            }
+        };
+        match s.kind {
+            Kind::Video => self.weekly.entry(week).or_default().0 += value,
+            Kind::Share => self.weekly.entry(week).or_default().1 += 1,
+            _ => {}
         }
         self.pending.push(Pending {
-            contact: ContactId::of(a.contact),
-            timestamp: a.timestamp,
-            kind,
+            contact,
+            timestamp,
+            kind: s.kind,
             points: p,
-            value: a.value,
+            value,
         });
         if self.pending.len() >= BATCH {
             self.flush();

@@ -170,17 +170,13 @@ pub fn leads(leads: &[crate::leads::Lead]) -> String {
 
 /// The rows of `leads --out`, without the header.
 fn lead_rows(leads: &[crate::leads::Lead]) -> Vec<u8> {
-    use std::fmt::Write as _;
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::with_capacity(leads.len() * 64));
     let mut field = String::new();
     let mut number = |w: &mut csv::Writer<Vec<u8>>, v: f64| {
         field.clear();
-        let _ = write!(field, "{v:.2}");
-        if field == "-0.00" {
-            field.remove(0);
-        }
+        super::push_fixed2(&mut field, v);
         let _ = w.write_field(&field);
     };
     for l in leads {
