@@ -328,13 +328,15 @@ impl Contacts {
     /// only move earlier), so it was logged, and the count drops the
     /// logged ones at or after it.
     fn pageviews_before_lead(&self) -> Vec<u64> {
+        // the log is in time order, so its contacts come at random: their
+        // first submissions are copied out of the 64-byte entries first, a
+        // table small enough to stay in the cache
+        let first: Vec<i64> = self.entries.iter().map(|e| e.state.first_submit).collect();
         let mut counts = vec![0u64; self.entries.len()];
         for &(i, t) in &self.pageviews {
-            let before = self
-                .entries
-                .get(i)
-                .is_some_and(|e| t < e.state.first_submit);
-            if let (true, Some(n)) = (before, counts.get_mut(i)) {
+            if let (Some(&f), Some(n)) = (first.get(i), counts.get_mut(i))
+                && t < f
+            {
                 *n += 1;
             }
         }

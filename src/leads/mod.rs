@@ -426,9 +426,11 @@ impl<'r> Engine<'r> {
     }
 }
 
-/// Sorts by `ranking`. Contacts without activity tie on their fit points
-/// by the hundred thousand, so the ids' first 16 bytes are compared as two
-/// words before the ids themselves (no `memcmp` call per comparison).
+/// Sorts by `ranking`, through small keys rather than moving whole leads:
+/// the total as an integer of the same order as `total_cmp` (descending)
+/// and the first 16 bytes of the id as two words. Contacts without
+/// activity tie on their fit points by the hundred thousand; only ids
+/// that share their first 16 bytes and total are compared in full.
 fn sort(leads: &mut Vec<Lead>) {
     fn prefix(id: &str) -> [u64; 2] {
         let mut b = [0u8; 16];
@@ -440,18 +442,36 @@ fn sort(leads: &mut Vec<Lead>) {
         let word = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_be_bytes);
         [word(hi), word(lo)]
     }
-    let mut keyed: Vec<([u64; 2], Lead)> = leads
-        .drain(..)
-        .map(|l| (prefix(&l.contact_id), l))
+    /// Larger for a smaller `total_cmp` order: best first.
+    fn descending(total: f64) -> u64 {
+        let bits = total.to_bits();
+        // total_cmp's order as unsigned: flip all bits of negatives, the sign of the rest
+        let ordered = if bits >> 63 == 1 {
+            !bits
+        } else {
+            bits | 1 << 63
+        };
+        !ordered
+    }
+    let mut keys: Vec<(u64, [u64; 2], usize)> = leads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (descending(l.total), prefix(&l.contact_id), i))
         .collect();
     // ids are unique: no two leads are equal, so stability is moot
-    keyed.sort_unstable_by(|(pa, a), (pb, b)| {
-        b.total
-            .total_cmp(&a.total)
-            .then_with(|| pa.cmp(pb))
-            .then_with(|| ranking(a, b))
+    keys.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| match (leads.get(a.2), leads.get(b.2)) {
+                (Some(x), Some(y)) => ranking(x, y),
+                _ => std::cmp::Ordering::Equal,
+            })
     });
-    leads.extend(keyed.into_iter().map(|(_, l)| l));
+    let mut unsorted: Vec<Option<Lead>> = leads.drain(..).map(Some).collect();
+    leads.extend(
+        keys.iter()
+            .filter_map(|k| unsorted.get_mut(k.2).and_then(Option::take)),
+    );
 }
 
 /// Best total first, then by id.
@@ -580,5 +600,41 @@ mod tests {
         }
         let (leads, _) = Engine::finish_all(vec![e]);
         assert_eq!(leads[0].pageviews_before_lead, Some(1));
+    }
+
+    proptest::proptest! {
+        /// The keyed sort orders exactly as `ranking`: totals of any sign
+        /// (and -0, infinities, NaN) and ids sharing long prefixes.
+        #[test]
+        fn the_keyed_sort_agrees_with_ranking(
+            rows in proptest::collection::vec((0usize..8, 0usize..40), 0..200),
+        ) {
+            const TOTALS: [f64; 8] = [0.0, -0.0, 1.5, -1.5, 100.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
+            let mut seen = std::collections::BTreeSet::new();
+            let mut leads: Vec<Lead> = Vec::new();
+            for (t, id) in rows {
+                // ids unique, some equal in their first 16 bytes
+                let contact_id = format!("{}{id}", if id % 2 == 0 { "shared-prefix-of-16-bytes-" } else { "c" });
+                if !seen.insert(contact_id.clone()) {
+                    continue;
+                }
+                let total = TOTALS.get(t).copied().unwrap_or(0.0);
+                leads.push(Lead {
+                    contact_id,
+                    fit: 0.0,
+                    behavior: total,
+                    total,
+                    mql: false,
+                    pageviews_before_lead: None,
+                    video_minutes: 0.0,
+                    shares: 0,
+                });
+            }
+            let mut want = leads.clone();
+            want.sort_by(ranking);
+            sort(&mut leads);
+            let ids = |l: &[Lead]| l.iter().map(|l| l.contact_id.clone()).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(ids(&leads), ids(&want));
+        }
     }
 }

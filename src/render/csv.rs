@@ -152,49 +152,60 @@ pub fn nps(metric: &str, weeks: &[crate::nps::NpsWeek]) -> String {
     write(&["week", "metric", "value"], rows)
 }
 
-/// `leads --out`: every contact, best first. Written field by field: this
-/// file has a row per contact (hundreds of thousands).
+/// `leads --out`: every contact, best first. Written byte by byte, not
+/// through the CSV writer's records: this file has a row per contact
+/// (hundreds of thousands), formatted on every core.
 pub fn leads(leads: &[crate::leads::Lead]) -> String {
     const HEADER: &str =
         "contact_id,fit,behavior,total,mql,pageviews_before_lead,video_minutes,shares\n";
-    // half a million rows of four numbers each: formatted on every core
     let size = leads.len().div_ceil(crate::parallel::threads()).max(50_000);
     let chunks = crate::parallel::map(leads.chunks(size).collect(), lead_rows);
-    let mut out = Vec::with_capacity(HEADER.len() + chunks.iter().map(Vec::len).sum::<usize>());
-    out.extend_from_slice(HEADER.as_bytes());
+    let mut out =
+        String::with_capacity(HEADER.len() + chunks.iter().map(String::len).sum::<usize>());
+    out.push_str(HEADER);
     for c in chunks {
-        out.extend_from_slice(&c);
+        out.push_str(&c);
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 /// The rows of `leads --out`, without the header.
-fn lead_rows(leads: &[crate::leads::Lead]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::with_capacity(leads.len() * 64));
-    let mut field = String::new();
-    let mut number = |w: &mut csv::Writer<Vec<u8>>, v: f64| {
-        field.clear();
-        super::push_fixed2(&mut field, v);
-        let _ = w.write_field(&field);
-    };
+fn lead_rows(leads: &[crate::leads::Lead]) -> String {
+    use super::{push_fixed2, push_whole};
+    let mut out = String::with_capacity(leads.len() * 64);
     for l in leads {
-        let _ = w.write_field(&l.contact_id);
-        number(&mut w, l.fit);
-        number(&mut w, l.behavior);
-        number(&mut w, l.total);
-        let _ = w.write_field(if l.mql { "true" } else { "false" });
-        let _ = w.write_field(
-            l.pageviews_before_lead
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
-        );
-        number(&mut w, l.video_minutes);
-        let _ = w.write_field(l.shares.to_string());
-        let _ = w.write_record(None::<&[u8]>);
+        push_field(&mut out, &l.contact_id);
+        for v in [l.fit, l.behavior, l.total] {
+            out.push(',');
+            push_fixed2(&mut out, v);
+        }
+        out.push_str(if l.mql { ",true," } else { ",false," });
+        if let Some(n) = l.pageviews_before_lead {
+            push_whole(&mut out, n);
+        }
+        out.push(',');
+        push_fixed2(&mut out, l.video_minutes);
+        out.push(',');
+        push_whole(&mut out, l.shares);
+        out.push('\n');
     }
-    w.into_inner().unwrap_or_default()
+    out
+}
+
+/// One CSV field: as it is, or, when it holds a delimiter, a quote or a
+/// line end, quoted with its quotes doubled (what the CSV writer does;
+/// tested against it).
+fn push_field(out: &mut String, field: &str) {
+    if !field
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        out.push_str(field);
+        return;
+    }
+    out.push('"');
+    out.push_str(&field.replace('"', "\"\""));
+    out.push('"');
 }
 
 /// `leads --weekly`: long rows ready for `add`.
@@ -204,4 +215,53 @@ pub fn weekly(rows: &[(crate::week::Week, &str, f64)]) -> String {
         .map(|(w, m, v)| vec![w.to_string(), (*m).to_string(), fixed2(Some(*v))])
         .collect();
     write(&["week", "metric", "value"], rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lead_rows_quote_ids_as_the_csv_writer_does() {
+        let lead = |id: &str, pv: Option<u64>| crate::leads::Lead {
+            contact_id: id.to_string(),
+            fit: -0.001,
+            behavior: 12.345,
+            total: 12.344,
+            mql: pv.is_some(),
+            pageviews_before_lead: pv,
+            video_minutes: 0.125,
+            shares: 3,
+        };
+        let rows = [
+            lead("plain", Some(4)),
+            lead("a,b", None),
+            lead("say \"hi\"", Some(0)),
+            lead("two\nlines", None),
+        ];
+        let mut want = Vec::new();
+        {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::Any(b'\n'))
+                .from_writer(&mut want);
+            for l in &rows {
+                let pv = l
+                    .pageviews_before_lead
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
+                let _ = w.write_record([
+                    l.contact_id.clone(),
+                    super::super::fixed2(Some(l.fit)),
+                    super::super::fixed2(Some(l.behavior)),
+                    super::super::fixed2(Some(l.total)),
+                    l.mql.to_string(),
+                    pv,
+                    super::super::fixed2(Some(l.video_minutes)),
+                    l.shares.to_string(),
+                ]);
+            }
+        }
+        assert_eq!(lead_rows(&rows), String::from_utf8_lossy(&want));
+        assert!(lead_rows(&rows).starts_with("plain,0.00,12.35,12.34,true,4,0.12,3\n"));
+    }
 }
