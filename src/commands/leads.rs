@@ -242,20 +242,65 @@ fn read_rows<R: std::io::Read>(
 /// ends a field and every newline a row, so rows are split with `memchr`
 /// rather than the general CSV state machine (3–4× fewer instructions per
 /// row on the w3 profile). Blank lines are skipped, as the CSV reader does.
+/// `Ok(false)`: the file has a quote and needs the CSV reader.
 fn read_plain_rows<R: std::io::Read>(
-    mut reader: R,
+    reader: R,
     layout: Layout,
     first_line: u64,
     name: &str,
     engine: &mut Engine<'_>,
     found: &mut Found,
 ) -> Result<bool, Error> {
-    let mut buf: Vec<u8> = vec![0; 1 << 20];
-    let (mut filled, mut line) = (0usize, first_line);
     let mut days = DayCache::default();
-    let canonical = layout.at == [0, 1, 2, 3, 4] && layout.width == 5;
+    blocks(reader, first_line, name, |block| {
+        block_rows(&block, layout, name, engine, found, &mut days);
+        true
+    })
+}
+
+/// Whole rows of an activity file, read once however many engines use them.
+struct Block {
+    /// The rows, as text when all of them are UTF-8 (checked once).
+    data: Result<String, Vec<u8>>,
+    /// Where each line starts in `data`, then where the last one ends.
+    starts: Vec<usize>,
+    /// The file line of the first one.
+    first_line: u64,
+}
+
+impl Block {
+    fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Ok(text) => text.as_bytes(),
+            Err(bytes) => bytes,
+        }
+    }
+}
+
+/// Reads `reader` in blocks of about 1 MB of whole lines and gives each to
+/// `emit` until it returns `false`. `Ok(false)`: a `"` was found (fields
+/// may then hold commas or line ends: not for this reader).
+fn blocks<R: std::io::Read>(
+    reader: R,
+    first_line: u64,
+    name: &str,
+    emit: impl FnMut(Block) -> bool,
+) -> Result<bool, Error> {
+    blocks_of(reader, 1 << 20, first_line, name, emit)
+}
+
+/// `blocks` of about `size` bytes.
+fn blocks_of<R: std::io::Read>(
+    mut reader: R,
+    size: usize,
+    first_line: u64,
+    name: &str,
+    mut emit: impl FnMut(Block) -> bool,
+) -> Result<bool, Error> {
+    let size = size.max(1);
+    let mut buf: Vec<u8> = vec![0; size];
+    let (mut filled, mut line) = (0usize, first_line);
     loop {
-        let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
         let n = reader
             .read(buf.get_mut(filled..).unwrap_or(&mut []))
             .map_err(|e| Error::Io {
@@ -263,83 +308,115 @@ fn read_plain_rows<R: std::io::Read>(
                 message: crate::error::describe_io(&e),
             })?;
         let end = filled + n;
-        // a quote means fields may hold commas or newlines: not for this reader
         if memchr::memchr(b'"', buf.get(filled..end).unwrap_or(&[])).is_some() {
             return Ok(false);
         }
         let at_eof = n == 0;
         let data = buf.get(..end).unwrap_or(&[]);
-        // the complete rows of the buffer, checked as UTF-8 once
-        let complete = if at_eof {
-            end
-        } else {
-            memchr::memrchr(b'\n', data).map_or(0, |i| i + 1)
+        let complete = match at_eof {
+            true => end,
+            false => memchr::memrchr(b'\n', data).map_or(0, |i| i + 1),
         };
-        let text_block = std::str::from_utf8(data.get(..complete).unwrap_or(&[])).ok();
-        let mut start = 0;
-        while start < complete {
-            let stop = memchr::memchr(b'\n', data.get(start..complete).unwrap_or(&[]))
-                .map_or(complete, |i| start + i);
-            let raw = data.get(start..stop).unwrap_or(&[]);
-            let cut = raw.strip_suffix(b"\r").map_or(raw.len(), <[u8]>::len);
-            let raw = raw.get(..cut).unwrap_or(&[]);
-            let row_start = start;
-            start = stop + 1;
-            let this_line = line;
-            line += 1;
-            if raw.is_empty() {
-                continue;
+        if complete == 0 && !at_eof {
+            // one line longer than the buffer: read on into a bigger one
+            filled = end;
+            if filled == buf.len() {
+                buf.resize(buf.len() * 2, 0);
             }
-            // a line end is ASCII, so a valid block cuts into valid rows
-            let valid = text_block.and_then(|t| t.get(row_start..row_start + cut));
-            // another engine's contact: not even split
-            let cell = contact_cell(raw, layout);
-            let contact = match valid {
-                Some(t) => cell.and_then(|(a, b)| t.get(a..b)),
-                None => cell.and_then(|(a, b)| std::str::from_utf8(raw.get(a..b)?).ok()),
-            };
-            let id = contact.map(|c| ContactId::of(trim_cell(c)));
-            if !engine.owns(id.as_ref()) {
-                continue;
-            }
-            // the usual row: read straight from the line
-            if let (true, Some(t), Some(id), Some((_, end))) = (canonical, valid, id, cell)
-                && let Some(row) = t.get(end + 1..).and_then(|rest| plain_row(rest, &mut days))
-            {
-                engine.feed_pair(id, row.timestamp, row.pair, row.value);
-                continue;
-            }
-            let text = match valid {
-                Some(t) => t,
-                None => {
-                    let Ok(t) = std::str::from_utf8(raw) else {
-                        let loc =
-                            Location::at(name, u32::try_from(this_line).unwrap_or(u32::MAX), None);
-                        found.push(not_utf8(loc));
-                        continue;
-                    };
-                    t
-                }
-            };
-            // commas are ASCII: cutting at them keeps char boundaries
-            fields.clear();
-            let mut from = 0;
-            for i in memchr::memchr_iter(b',', text.as_bytes()) {
-                fields.push(text.get(from..i).unwrap_or(""));
-                from = i + 1;
-            }
-            fields.push(text.get(from..).unwrap_or(""));
-            process_row(&fields, layout, this_line, name, engine, found, &mut days);
+            continue;
         }
-        if at_eof {
+        // the partial last line starts the next buffer
+        let mut next = vec![0; end - complete + size];
+        if let (Some(to), Some(from)) = (next.get_mut(..end - complete), buf.get(complete..end)) {
+            to.copy_from_slice(from);
+        }
+        filled = end - complete;
+        let mut rows = std::mem::replace(&mut buf, next);
+        rows.truncate(complete);
+        let mut starts = Vec::with_capacity(rows.len() / 32 + 2);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', &rows).map(|i| i + 1));
+        if starts.last() != Some(&rows.len()) {
+            starts.push(rows.len());
+        }
+        let lines = starts.len() as u64 - 1;
+        let block = Block {
+            data: String::from_utf8(rows).map_err(std::string::FromUtf8Error::into_bytes),
+            starts,
+            first_line: line,
+        };
+        line += lines;
+        if (lines > 0 && !emit(block)) || at_eof {
             return Ok(true);
         }
-        // keep the partial row for the next read, growing the buffer for a long one
-        buf.copy_within(complete..end, 0);
-        filled = end - complete;
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0);
+    }
+}
+
+/// Feeds the rows of `block` whose contacts `engine` owns.
+fn block_rows(
+    block: &Block,
+    layout: Layout,
+    name: &str,
+    engine: &mut Engine<'_>,
+    found: &mut Found,
+    days: &mut DayCache,
+) {
+    let canonical = layout.at == [0, 1, 2, 3, 4] && layout.width == 5;
+    let data = block.bytes();
+    let text_block = block.data.as_ref().ok();
+    let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
+    for (k, bounds) in block.starts.windows(2).enumerate() {
+        let (start, stop) = match bounds {
+            [a, b] => (*a, *b),
+            _ => continue,
+        };
+        let this_line = block.first_line + k as u64;
+        let raw = data.get(start..stop).unwrap_or(&[]);
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.is_empty() {
+            continue;
         }
+        // a line end is ASCII, so a valid block cuts into valid rows
+        let valid = text_block.and_then(|t| t.get(start..start + raw.len()));
+        // another engine's contact: not even split
+        let cell = contact_cell(raw, layout);
+        let contact = match valid {
+            Some(t) => cell.and_then(|(a, b)| t.get(a..b)),
+            None => cell.and_then(|(a, b)| std::str::from_utf8(raw.get(a..b)?).ok()),
+        };
+        let id = contact.map(|c| ContactId::of(trim_cell(c)));
+        if !engine.owns(id.as_ref()) {
+            continue;
+        }
+        // the usual row: read straight from the line
+        if let (true, Some(t), Some(id), Some((_, end))) = (canonical, valid, id, cell)
+            && let Some(row) = t.get(end + 1..).and_then(|rest| plain_row(rest, days))
+        {
+            engine.feed_pair(id, row.timestamp, row.pair, row.value);
+            continue;
+        }
+        let text = match valid {
+            Some(t) => t,
+            None => {
+                let Ok(t) = std::str::from_utf8(raw) else {
+                    let loc =
+                        Location::at(name, u32::try_from(this_line).unwrap_or(u32::MAX), None);
+                    found.push(not_utf8(loc));
+                    continue;
+                };
+                t
+            }
+        };
+        // commas are ASCII: cutting at them keeps char boundaries
+        fields.clear();
+        let mut from = 0;
+        for i in memchr::memchr_iter(b',', text.as_bytes()) {
+            fields.push(text.get(from..i).unwrap_or(""));
+            from = i + 1;
+        }
+        fields.push(text.get(from..).unwrap_or(""));
+        process_row(&fields, layout, this_line, name, engine, found, days);
     }
 }
 
@@ -515,7 +592,8 @@ fn read_activities<'r>(
         return Ok(vec![single()]);
     };
     let start = header_line.len() as u64;
-    if threads < 2 || path.as_os_str() == "-" {
+    if path.as_os_str() == "-" {
+        // cannot be read twice: the CSV reader from the start
         return one_engine(progress.wrap_read(input), layout, name, single(), found);
     }
     // the readers fill their own buffers: no BufReader copy in between
@@ -525,24 +603,53 @@ fn read_activities<'r>(
             .map_err(|e| Error::io(path, &e))?;
         Ok(f)
     };
+    if threads < 2 {
+        let (mut engine, mut own) = (single(), Found::default());
+        let reader = progress.wrap_read(open_at(start)?);
+        if read_plain_rows(reader, layout, 2, name, &mut engine, &mut own)? {
+            found.dropped += own.dropped;
+            for d in own.diags {
+                found.push(d);
+            }
+            return Ok(vec![engine]);
+        }
+        progress.set_position(start);
+        let reader = BufReader::with_capacity(1 << 20, open_at(start)?);
+        return one_engine(progress.wrap_read(reader), layout, name, single(), found);
+    }
     let mut engines = Engine::parts(rules, as_of, week_start, threads);
     let mut founds: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
-    let readers: Vec<_> = engines
-        .iter_mut()
-        .zip(founds.iter_mut())
-        .enumerate()
-        .collect();
-    let plain = parallel::map(readers, |(i, (engine, found))| {
-        let reader = open_at(start)?;
-        // every engine reads the whole file: the first shows progress
-        if i == 0 {
-            read_plain_rows(progress.wrap_read(reader), layout, 2, name, engine, found)
-        } else {
-            read_plain_rows(reader, layout, 2, name, engine, found)
+    // one reader (this thread) hands every block to every engine: the
+    // file is read, cut into lines and checked as UTF-8 once
+    let reader = progress.wrap_read(open_at(start)?);
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..threads)
+        .map(|_| std::sync::mpsc::sync_channel::<std::sync::Arc<Block>>(4))
+        .unzip();
+    let plain = std::thread::scope(|s| {
+        let workers: Vec<_> = engines
+            .iter_mut()
+            .zip(founds.iter_mut())
+            .zip(receivers)
+            .map(|((engine, found), blocks)| {
+                s.spawn(move || {
+                    let mut days = DayCache::default();
+                    for block in blocks {
+                        block_rows(&block, layout, name, engine, found, &mut days);
+                    }
+                })
+            })
+            .collect();
+        let senders = senders;
+        let plain = blocks(reader, 2, name, |block| {
+            let block = std::sync::Arc::new(block);
+            senders.iter().all(|to| to.send(block.clone()).is_ok())
+        });
+        drop(senders);
+        for w in workers {
+            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
         }
-    })
-    .into_iter()
-    .try_fold(true, |all, plain| Ok::<bool, Error>(all && plain?))?;
+        plain
+    })?;
     if !plain {
         // quoted fields somewhere: start again with the CSV reader, whole
         progress.set_position(start);
@@ -822,6 +929,44 @@ mod tests {
         assert_eq!(single, shared);
         assert_eq!(single_lines, vec![Some(52), Some(92), Some(402)]);
         assert_eq!(single_lines, shared_lines);
+        // a quoted cell near the end: every reader starts again with the CSV reader
+        data.extend_from_slice(
+            b"c5,2026-01-05T10:00:00Z,page_view,\"/a,b\",\nc6,late,page_view,/,\n",
+        );
+        if let Err(e) = std::fs::write(&path, &data) {
+            panic!("{e}");
+        }
+        let (_, single, single_lines) = run(1);
+        let (_, shared, shared_lines) = run(3);
+        assert_eq!(single, shared);
+        assert_eq!(single_lines, vec![Some(52), Some(92), Some(402), Some(404)]);
+        assert_eq!(single_lines, shared_lines);
+        assert!(single.0.iter().any(|l| l.contact_id == "c5"));
+    }
+
+    #[test]
+    fn blocks_hold_whole_lines_numbered_across_blocks() {
+        let long = "x".repeat(50);
+        let text = format!("a,1\nbb,2\r\n\n{long}\nccc,3\nlast");
+        for size in [1, 3, 7, 16, 1000] {
+            let (mut lines, mut numbers) = (Vec::new(), Vec::new());
+            let plain = blocks_of(text.as_bytes(), size, 2, "a.csv", |b| {
+                for (k, w) in b.starts.windows(2).enumerate() {
+                    if let [from, to] = w {
+                        lines.push(
+                            String::from_utf8_lossy(b.bytes().get(*from..*to).unwrap_or(&[]))
+                                .into_owned(),
+                        );
+                        numbers.push(b.first_line + k as u64);
+                    }
+                }
+                true
+            });
+            assert!(matches!(plain, Ok(true)));
+            assert_eq!(lines.concat(), text, "size {size}");
+            assert_eq!(lines.len(), 6, "size {size}");
+            assert_eq!(numbers, (2..8).collect::<Vec<u64>>(), "size {size}");
+        }
     }
 
     #[test]
