@@ -252,7 +252,7 @@ fn read_plain_rows<R: std::io::Read>(
     found: &mut Found,
 ) -> Result<bool, Error> {
     let mut days = DayCache::default();
-    blocks(reader, first_line, name, |block| {
+    blocks(reader, (layout, 1), first_line, name, |block| {
         block_rows(&block, layout, name, engine, found, &mut days);
         true
     })
@@ -266,6 +266,10 @@ struct Block {
     starts: Vec<usize>,
     /// The file line of the first one.
     first_line: u64,
+    /// Per engine (`leads::owner`), its rows: their line in the block and
+    /// the hash of their contact (`None`: unreadable, the first engine's).
+    /// Blank lines are in none.
+    rows: Vec<Vec<(usize, Option<u64>)>>,
 }
 
 impl Block {
@@ -280,18 +284,21 @@ impl Block {
 /// Reads `reader` in blocks of about 1 MB of whole lines and gives each to
 /// `emit` until it returns `false`. `Ok(false)`: a `"` was found (fields
 /// may then hold commas or line ends: not for this reader).
+/// Each row goes to the engine of `parts` that owns its contact.
 fn blocks<R: std::io::Read>(
     reader: R,
+    split: (Layout, usize),
     first_line: u64,
     name: &str,
     emit: impl FnMut(Block) -> bool,
 ) -> Result<bool, Error> {
-    blocks_of(reader, 1 << 20, first_line, name, emit)
+    blocks_of(reader, split, 1 << 20, first_line, name, emit)
 }
 
 /// `blocks` of about `size` bytes.
 fn blocks_of<R: std::io::Read>(
     mut reader: R,
+    (layout, parts): (Layout, usize),
     size: usize,
     first_line: u64,
     name: &str,
@@ -340,11 +347,13 @@ fn blocks_of<R: std::io::Read>(
             starts.push(rows.len());
         }
         let lines = starts.len() as u64 - 1;
-        let block = Block {
+        let mut block = Block {
             data: String::from_utf8(rows).map_err(std::string::FromUtf8Error::into_bytes),
             starts,
             first_line: line,
+            rows: Vec::new(),
         };
+        block.rows = deal(&block, layout, parts);
         line += lines;
         if (lines > 0 && !emit(block)) || at_eof {
             return Ok(true);
@@ -352,7 +361,38 @@ fn blocks_of<R: std::io::Read>(
     }
 }
 
-/// Feeds the rows of `block` whose contacts `engine` owns.
+/// Gives each row of `block` to the engine of `parts` that owns its
+/// contact, with the contact's hash: found once here rather than by every
+/// engine for every row.
+fn deal(block: &Block, layout: Layout, parts: usize) -> Vec<Vec<(usize, Option<u64>)>> {
+    let data = block.bytes();
+    let text = block.data.as_ref().ok();
+    let mut rows = vec![Vec::new(); parts.max(1)];
+    for (k, bounds) in block.starts.windows(2).enumerate() {
+        let (start, stop) = match bounds {
+            [a, b] => (*a, *b),
+            _ => continue,
+        };
+        let raw = data.get(start..stop).unwrap_or(&[]);
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.is_empty() {
+            continue;
+        }
+        let contact = contact_cell(raw, layout).and_then(|(a, b)| match text {
+            Some(t) => t.get(start + a..start + b),
+            None => std::str::from_utf8(raw.get(a..b)?).ok(),
+        });
+        let hash = contact.map(|c| ContactId::hash_of(trim_cell(c)));
+        let part = hash.map_or(0, |h| crate::leads::owner(h, parts));
+        if let Some(list) = rows.get_mut(part) {
+            list.push((k, hash));
+        }
+    }
+    rows
+}
+
+/// Feeds the rows of `block` that `deal` gave `engine`.
 fn block_rows(
     block: &Block,
     layout: Layout,
@@ -365,30 +405,25 @@ fn block_rows(
     let data = block.bytes();
     let text_block = block.data.as_ref().ok();
     let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
-    for (k, bounds) in block.starts.windows(2).enumerate() {
-        let (start, stop) = match bounds {
-            [a, b] => (*a, *b),
-            _ => continue,
+    for &(k, hash) in block.rows.get(engine.part()).map_or(&[][..], Vec::as_slice) {
+        let (Some(&start), Some(&stop)) = (block.starts.get(k), block.starts.get(k + 1)) else {
+            continue;
         };
         let this_line = block.first_line + k as u64;
         let raw = data.get(start..stop).unwrap_or(&[]);
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.is_empty() {
-            continue;
-        }
         // a line end is ASCII, so a valid block cuts into valid rows
         let valid = text_block.and_then(|t| t.get(start..start + raw.len()));
-        // another engine's contact: not even split
         let cell = contact_cell(raw, layout);
-        let contact = match valid {
-            Some(t) => cell.and_then(|(a, b)| t.get(a..b)),
-            None => cell.and_then(|(a, b)| std::str::from_utf8(raw.get(a..b)?).ok()),
-        };
-        let id = contact.map(|c| ContactId::of(trim_cell(c)));
-        if !engine.owns(id.as_ref()) {
-            continue;
-        }
+        let id = hash.and_then(|h| {
+            let (a, b) = cell?;
+            let contact = match valid {
+                Some(t) => t.get(a..b),
+                None => std::str::from_utf8(raw.get(a..b)?).ok(),
+            };
+            Some(ContactId::with_hash(trim_cell(contact?), h))
+        });
         // the usual row: read straight from the line
         if let (true, Some(t), Some(id), Some((_, end))) = (canonical, valid, id, cell)
             && let Some(row) = t.get(end + 1..).and_then(|rest| plain_row(rest, days))
@@ -640,7 +675,7 @@ fn read_activities<'r>(
             })
             .collect();
         let senders = senders;
-        let plain = blocks(reader, 2, name, |block| {
+        let plain = blocks(reader, (layout, threads), 2, name, |block| {
             let block = std::sync::Arc::new(block);
             senders.iter().all(|to| to.send(block.clone()).is_ok())
         });
@@ -950,7 +985,11 @@ mod tests {
         let text = format!("a,1\nbb,2\r\n\n{long}\nccc,3\nlast");
         for size in [1, 3, 7, 16, 1000] {
             let (mut lines, mut numbers) = (Vec::new(), Vec::new());
-            let plain = blocks_of(text.as_bytes(), size, 2, "a.csv", |b| {
+            let layout = Layout {
+                at: [0, 1, 2, 3, 4],
+                width: 5,
+            };
+            let plain = blocks_of(text.as_bytes(), (layout, 2), size, 2, "a.csv", |b| {
                 for (k, w) in b.starts.windows(2).enumerate() {
                     if let [from, to] = w {
                         lines.push(

@@ -82,6 +82,22 @@ impl ContactId {
         }
     }
 
+    /// `ContactId::of(id).hash()`, without making the key.
+    pub fn hash_of(id: &str) -> u64 {
+        match ShortId::new(id) {
+            Some(k) => k.hash(),
+            None => FxBuildHasher.hash_one(id),
+        }
+    }
+
+    /// `ContactId::of(id)` when `hash` is already `hash_of(id)`.
+    pub fn with_hash(id: &str, hash: u64) -> Self {
+        match ShortId::new(id) {
+            Some(k) => ContactId::Short(k, hash),
+            None => ContactId::Long(id.into(), hash),
+        }
+    }
+
     pub fn hash(&self) -> u64 {
         match self {
             ContactId::Short(_, h) | ContactId::Long(_, h) => *h,
@@ -379,6 +395,11 @@ mod tests {
         let mut c = Contacts::default();
         let long = "x".repeat(40);
         let ids = ["a", "b", "a", &long, "c", &long, "", "b"];
+        for id in ids {
+            let key = ContactId::of(id);
+            assert_eq!(key.hash(), ContactId::hash_of(id));
+            assert_eq!(ContactId::with_hash(id, key.hash()).hash(), key.hash());
+        }
         let found: Vec<usize> = ids.iter().map(|id| c.find(&ContactId::of(id))).collect();
         assert_eq!(found, [0, 1, 0, 2, 3, 2, 4, 1]);
         // many more, so the index grows and rehashes

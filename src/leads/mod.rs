@@ -189,9 +189,10 @@ pub fn trim_cell(s: &str) -> &str {
     }
 }
 
-/// The engine of `parts` that owns a contact: the same for every reader.
-pub fn owner(id: &ContactId, parts: usize) -> usize {
-    usize::try_from(id.hash() % parts.max(1) as u64).unwrap_or(0)
+/// The engine of `parts` that owns the contact of `hash` (`ContactId::hash`):
+/// the same for every reader.
+pub fn owner(hash: u64, parts: usize) -> usize {
+    usize::try_from(hash % parts.max(1) as u64).unwrap_or(0)
 }
 
 /// Streams activities and scores them. Engines may share one file, each
@@ -248,12 +249,17 @@ impl<'r> Engine<'r> {
             .collect()
     }
 
+    /// Which of `parts` engines this is (`owner`).
+    pub fn part(&self) -> usize {
+        self.part
+    }
+
     /// Whether this engine keeps the contact `id`; a row whose contact
     /// cannot be read (`None`) is the first engine's to report.
     pub fn owns(&self, id: Option<&ContactId>) -> bool {
         match id {
             _ if self.parts == 1 => true,
-            Some(id) => owner(id, self.parts) == self.part,
+            Some(id) => owner(id.hash(), self.parts) == self.part,
             None => self.part == 0,
         }
     }
