@@ -556,7 +556,9 @@ mod tests {
             if let Some(v) = plain_number(t.as_bytes()) {
                 proptest::prop_assert_eq!(Some(v), t.parse::<f64>().ok());
             } else {
-                proptest::prop_assert!(!t.bytes().any(|b| b.is_ascii_digit()));
+                // no number, or one whose digits may not fit the 53-bit shortcut
+                let digits = t.bytes().filter(u8::is_ascii_digit).count();
+                proptest::prop_assert!(t.parse::<f64>().is_err() || digits >= 16, "{}", t);
             }
             // the streaming reader's shortcut gives parse_cell's value or nothing
             for unit in [Unit::Count, Unit::Percent, Unit::Duration, Unit::Currency, Unit::Nps] {

@@ -774,65 +774,132 @@ fn read_contacts(
         .iter()
         .map(|r| header.iter().position(|h| *h == r.attribute))
         .collect();
+    let body = usize::try_from(reader.position().byte()).unwrap_or(0);
     let (text, name, columns) = (text.as_ref(), name.as_str(), columns.as_slice());
-    let found = parallel::map(engines.iter_mut().collect(), |engine| {
-        contacts_into(text, name, rules, (id_col, columns), engine)
+    // the rows cut into one part per engine, each read on its own thread
+    // and dealt to the engines that own their contacts, then applied by
+    // each engine in file order (the last row of a contact wins)
+    let cuts = row_cuts(text.as_bytes(), body, engines.len());
+    let parts: Vec<(usize, usize)> = cuts
+        .windows(2)
+        .filter_map(|w| w.first().zip(w.get(1)))
+        .map(|(a, b)| (*a, *b))
+        .collect();
+    let engines_n = engines.len();
+    let dealt = parallel::map(parts, |(from, to)| {
+        let lines_before =
+            memchr::memchr_iter(b'\n', text.as_bytes().get(..from).unwrap_or(&[])).count();
+        let rows = text.get(from..to).unwrap_or("");
+        contact_rows(
+            rows,
+            lines_before as u64,
+            name,
+            rules,
+            (id_col, columns),
+            engines_n,
+        )
     });
-    let mut found: Vec<Diagnostic> = found.into_iter().flatten().collect();
+    let mut found = Vec::new();
+    let mut lists: Vec<Vec<Vec<(ContactId, f64)>>> = Vec::new();
+    for part in dealt {
+        found.extend(part.diags);
+        lists.push(part.fits);
+    }
+    let work: Vec<(usize, &mut Engine<'_>)> = engines.iter_mut().enumerate().collect();
+    let lists = &lists;
+    parallel::map(work, |(j, engine)| {
+        for part in lists {
+            if let Some(fits) = part.get(j) {
+                engine.contacts(fits);
+            }
+        }
+    });
     found.sort_by_key(|d| d.line);
     diags.extend(found);
     Ok(())
 }
 
-/// One engine's contacts from the contacts text; the problems of its rows
-/// (rows with an unreadable id are the first engine's).
-fn contacts_into(
-    text: &str,
+/// Byte offsets cutting `text` from `from` to its end into `n` parts of
+/// about the same size, each cut just after a line end outside quotes (an
+/// even number of `"` before it: quoted cells hold theirs in pairs).
+fn row_cuts(text: &[u8], from: usize, n: usize) -> Vec<usize> {
+    let end = text.len();
+    let mut cuts = vec![from.min(end)];
+    let (mut at, mut quotes) = (from.min(end), 0usize);
+    for k in 1..n.max(1) {
+        let mut pos = (from + (end.saturating_sub(from)) * k / n).max(at);
+        loop {
+            let Some(nl) = memchr::memchr(b'\n', text.get(pos..).unwrap_or(&[])).map(|i| pos + i)
+            else {
+                pos = end;
+                break;
+            };
+            quotes += memchr::memchr_iter(b'"', text.get(at..nl).unwrap_or(&[])).count();
+            at = nl;
+            pos = nl + 1;
+            if quotes % 2 == 0 {
+                break;
+            }
+        }
+        cuts.push(pos);
+        at = pos.max(at);
+    }
+    cuts.push(end);
+    cuts.dedup();
+    cuts
+}
+
+/// The fit points of the contacts rows of one part, per owning engine,
+/// and the problems of its rows. `lines_before`: line ends before the part.
+struct Dealt {
+    fits: Vec<Vec<(ContactId, f64)>>,
+    diags: Vec<Diagnostic>,
+}
+
+fn contact_rows(
+    rows: &str,
+    lines_before: u64,
     name: &str,
     rules: &Rules,
     (id_col, columns): (usize, &[Option<usize>]),
-    engine: &mut Engine<'_>,
-) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
+    parts: usize,
+) -> Dealt {
+    let mut dealt = Dealt {
+        fits: vec![Vec::new(); parts.max(1)],
+        diags: Vec::new(),
+    };
     let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
+        .from_reader(rows.as_bytes());
     let mut record = csv::ByteRecord::new();
-    let mut fits = Vec::new();
+    let at_line = |line: u64| u32::try_from(line + lines_before).unwrap_or(u32::MAX);
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(true) => {}
-            Ok(false) => break,
+            Ok(false) => return dealt,
             Err(e) => {
-                if engine.owns(None) {
-                    let line = e.position().map_or(0, |p| p.line());
-                    diags.push(Diagnostic::error(
-                        Code::InvalidValue,
-                        Location::at(name, u32::try_from(line).unwrap_or(u32::MAX), None),
-                        format!("unreadable contacts row: {e}"),
-                    ));
-                }
+                let line = e.position().map_or(0, |p| p.line());
+                dealt.diags.push(Diagnostic::error(
+                    Code::InvalidValue,
+                    Location::at(name, at_line(line), None),
+                    format!("unreadable contacts row: {e}"),
+                ));
                 continue;
             }
         }
         let line = record.position().map_or(0, |p| p.line());
-        let location = || Location::at(name, u32::try_from(line).unwrap_or(u32::MAX), None);
+        let location = || Location::at(name, at_line(line), None);
         let cell = |c: usize| record.get(c).map(std::str::from_utf8);
         let id = match cell(id_col) {
             Some(Ok(id)) => id.trim(),
             Some(Err(_)) => {
-                if engine.owns(None) {
-                    diags.push(not_utf8(location()));
-                }
+                dealt.diags.push(not_utf8(location()));
                 continue;
             }
             None => continue,
         };
         if id.is_empty() {
-            continue;
-        }
-        let id = ContactId::of(id);
-        if !engine.owns(Some(&id)) {
             continue;
         }
         let (mut fit, mut unreadable) = (0.0, false);
@@ -851,16 +918,13 @@ fn contacts_into(
         }
         if unreadable {
             // once per row, however many of its cells are unreadable
-            diags.push(not_utf8(location()));
+            dealt.diags.push(not_utf8(location()));
         }
-        fits.push((id, fit));
-        if fits.len() == 4096 {
-            engine.contacts(&fits);
-            fits.clear();
+        let id = ContactId::of(id);
+        if let Some(list) = dealt.fits.get_mut(crate::leads::owner(id.hash(), parts)) {
+            list.push((id, fit));
         }
     }
-    engine.contacts(&fits);
-    diags
 }
 
 #[cfg(test)]
@@ -977,6 +1041,40 @@ mod tests {
         assert_eq!(single_lines, vec![Some(52), Some(92), Some(402), Some(404)]);
         assert_eq!(single_lines, shared_lines);
         assert!(single.0.iter().any(|l| l.contact_id == "c5"));
+    }
+
+    proptest::proptest! {
+        /// Parts cut by `row_cuts` read as CSV give the records (and line
+        /// numbers) of the whole text, with quoted cells holding commas,
+        /// quotes and line ends anywhere.
+        #[test]
+        fn contacts_parts_hold_whole_records(
+            cells in proptest::collection::vec("[a\n\",]{0,4}", 0..40),
+            n in 1usize..6,
+        ) {
+            let mut text = String::from("contact_id,title\n");
+            for (i, c) in cells.iter().enumerate() {
+                text.push_str(&format!("c{i},\"{}\"\n", c.replace('"', "\"\"")));
+            }
+            let read = |rows: &str, lines_before: u64| -> Vec<(u64, Vec<String>)> {
+                let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(rows.as_bytes());
+                r.records()
+                    .filter_map(Result::ok)
+                    .map(|rec| (rec.position().map_or(0, |p| p.line()) + lines_before, rec.iter().map(str::to_string).collect()))
+                    .collect()
+            };
+            let body = text.find('\n').map_or(0, |i| i + 1);
+            let whole = read(text.get(body..).unwrap_or(""), 1);
+            let cuts = row_cuts(text.as_bytes(), body, n);
+            let mut parts = Vec::new();
+            for w in cuts.windows(2) {
+                if let [a, b] = w {
+                    let before = text.as_bytes().get(..*a).unwrap_or(&[]).iter().filter(|&&b| b == b'\n').count() as u64;
+                    parts.extend(read(text.get(*a..*b).unwrap_or(""), before));
+                }
+            }
+            proptest::prop_assert_eq!(parts, whole);
+        }
     }
 
     #[test]
