@@ -1,7 +1,9 @@
 //! `trustidx leads ACTIVITIES.csv`: lead scores from a CRM activity export
 //! (SPEC §9), streamed row by row.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -290,7 +292,7 @@ fn blocks<R: std::io::Read>(
     split: (Layout, usize),
     first_line: u64,
     name: &str,
-    emit: impl FnMut(Block) -> bool,
+    emit: impl FnMut(Arc<Block>) -> bool,
 ) -> Result<bool, Error> {
     blocks_of(reader, split, 1 << 20, first_line, name, emit)
 }
@@ -302,11 +304,15 @@ fn blocks_of<R: std::io::Read>(
     size: usize,
     first_line: u64,
     name: &str,
-    mut emit: impl FnMut(Block) -> bool,
+    mut emit: impl FnMut(Arc<Block>) -> bool,
 ) -> Result<bool, Error> {
     let size = size.max(1);
     let mut buf: Vec<u8> = vec![0; size];
     let (mut filled, mut line) = (0usize, first_line);
+    // blocks given out, oldest first: once every engine is done with one,
+    // its buffers are filled again (fresh 1 MB buffers cost page faults
+    // and zeroing, and the kernel copied into cold pages)
+    let mut given: VecDeque<Arc<Block>> = VecDeque::new();
     loop {
         let n = reader
             .read(buf.get_mut(filled..).unwrap_or(&mut []))
@@ -332,15 +338,29 @@ fn blocks_of<R: std::io::Read>(
             }
             continue;
         }
+        let spare = match given.front() {
+            Some(b) if Arc::strong_count(b) == 1 => given.pop_front().and_then(Arc::into_inner),
+            _ => None,
+        };
+        let (mut next, mut starts, dealt) = match spare {
+            Some(b) => {
+                let bytes = b.data.map_or_else(|bytes| bytes, String::into_bytes);
+                (bytes, b.starts, b.rows)
+            }
+            None => (Vec::new(), Vec::new(), Vec::new()),
+        };
         // the partial last line starts the next buffer
-        let mut next = vec![0; end - complete + size];
-        if let (Some(to), Some(from)) = (next.get_mut(..end - complete), buf.get(complete..end)) {
+        let carry = end - complete;
+        if next.len() < carry + size {
+            next.resize(carry + size, 0);
+        }
+        if let (Some(to), Some(from)) = (next.get_mut(..carry), buf.get(complete..end)) {
             to.copy_from_slice(from);
         }
-        filled = end - complete;
+        filled = carry;
         let mut rows = std::mem::replace(&mut buf, next);
         rows.truncate(complete);
-        let mut starts = Vec::with_capacity(rows.len() / 32 + 2);
+        starts.clear();
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', &rows).map(|i| i + 1));
         if starts.last() != Some(&rows.len()) {
@@ -351,11 +371,21 @@ fn blocks_of<R: std::io::Read>(
             data: String::from_utf8(rows).map_err(std::string::FromUtf8Error::into_bytes),
             starts,
             first_line: line,
-            rows: Vec::new(),
+            rows: dealt,
         };
-        block.rows = deal(&block, layout, parts);
+        deal(&mut block, layout, parts);
         line += lines;
-        if (lines > 0 && !emit(block)) || at_eof {
+        if lines > 0 {
+            let block = Arc::new(block);
+            if given.len() >= 16 {
+                given.pop_front();
+            }
+            given.push_back(block.clone());
+            if !emit(block) {
+                return Ok(true);
+            }
+        }
+        if at_eof {
             return Ok(true);
         }
     }
@@ -364,10 +394,12 @@ fn blocks_of<R: std::io::Read>(
 /// Gives each row of `block` to the engine of `parts` that owns its
 /// contact, with the contact's hash: found once here rather than by every
 /// engine for every row.
-fn deal(block: &Block, layout: Layout, parts: usize) -> Vec<Vec<(usize, Option<u64>)>> {
+fn deal(block: &mut Block, layout: Layout, parts: usize) {
+    let mut rows = std::mem::take(&mut block.rows);
+    rows.resize_with(parts.max(1), Vec::new);
+    rows.iter_mut().for_each(Vec::clear);
     let data = block.bytes();
     let text = block.data.as_ref().ok();
-    let mut rows = vec![Vec::new(); parts.max(1)];
     for (k, bounds) in block.starts.windows(2).enumerate() {
         let (start, stop) = match bounds {
             [a, b] => (*a, *b),
@@ -389,7 +421,7 @@ fn deal(block: &Block, layout: Layout, parts: usize) -> Vec<Vec<(usize, Option<u
             list.push((k, hash));
         }
     }
-    rows
+    block.rows = rows;
 }
 
 /// Feeds the rows of `block` that `deal` gave `engine`.
@@ -658,7 +690,7 @@ fn read_activities<'r>(
     // file is read, cut into lines and checked as UTF-8 once
     let reader = progress.wrap_read(open_at(start)?);
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..threads)
-        .map(|_| std::sync::mpsc::sync_channel::<std::sync::Arc<Block>>(4))
+        .map(|_| std::sync::mpsc::sync_channel::<Arc<Block>>(4))
         .unzip();
     let plain = std::thread::scope(|s| {
         let workers: Vec<_> = engines
@@ -676,7 +708,6 @@ fn read_activities<'r>(
             .collect();
         let senders = senders;
         let plain = blocks(reader, (layout, threads), 2, name, |block| {
-            let block = std::sync::Arc::new(block);
             senders.iter().all(|to| to.send(block.clone()).is_ok())
         });
         drop(senders);
