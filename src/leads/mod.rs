@@ -439,9 +439,10 @@ impl<'r> Engine<'r> {
                 }
             })
             .collect();
-        sort(&mut leads);
+        let keys = sort(&mut leads);
         Finished {
             leads,
+            keys,
             converted,
             weekly: self.weekly,
         }
@@ -453,7 +454,7 @@ impl<'r> Engine<'r> {
 /// and the first 16 bytes of the id as two words. Contacts without
 /// activity tie on their fit points by the hundred thousand; only ids
 /// that share their first 16 bytes and total are compared in full.
-fn sort(leads: &mut Vec<Lead>) {
+fn sort(leads: &mut Vec<Lead>) -> Vec<SortKey> {
     fn prefix(id: &str) -> [u64; 2] {
         let mut b = [0u8; 16];
         let n = id.len().min(16);
@@ -494,7 +495,11 @@ fn sort(leads: &mut Vec<Lead>) {
         keys.iter()
             .filter_map(|k| unsorted.get_mut(k.2).and_then(Option::take)),
     );
+    keys.into_iter().map(|(t, p, _)| (t, p)).collect()
 }
+
+/// What `sort` orders by before the whole id: equal keys need `ranking`.
+type SortKey = (u64, [u64; 2]);
 
 /// Best total first, then by id.
 fn ranking(a: &Lead, b: &Lead) -> std::cmp::Ordering {
@@ -507,6 +512,8 @@ fn ranking(a: &Lead, b: &Lead) -> std::cmp::Ordering {
 struct Finished {
     /// Sorted by `ranking`.
     leads: Vec<Lead>,
+    /// Their `sort` keys.
+    keys: Vec<SortKey>,
     /// Per week of a first submission: page views before it, submissions.
     converted: BTreeMap<Week, (u64, u64)>,
     /// Per week: video seconds and shares.
@@ -529,7 +536,7 @@ impl Finished {
                 e.0 += video;
                 e.1 += shares;
             }
-            lists.push(p.leads);
+            lists.push((p.leads, p.keys));
         }
         let leads = merge_sorted(lists);
         let mut weeks: Vec<Week> = weekly.keys().chain(converted.keys()).copied().collect();
@@ -549,19 +556,29 @@ impl Finished {
 }
 
 /// Lists each sorted by `ranking`, merged into one.
-fn merge_sorted(lists: Vec<Vec<Lead>>) -> Vec<Lead> {
-    let total = lists.iter().map(Vec::len).sum();
+fn merge_sorted(lists: Vec<(Vec<Lead>, Vec<SortKey>)>) -> Vec<Lead> {
+    let total = lists.iter().map(|(l, _)| l.len()).sum();
     let mut out = Vec::with_capacity(total);
-    let mut heads: Vec<std::vec::IntoIter<Lead>> = lists.into_iter().map(Vec::into_iter).collect();
+    let mut heads: Vec<_> = lists
+        .into_iter()
+        .map(|(leads, keys)| (leads.into_iter(), keys.into_iter()))
+        .collect();
+    // the keys decide but for ties, which the leads themselves break
+    let order = |(ka, a): (&SortKey, &Lead), (kb, b): (&SortKey, &Lead)| {
+        ka.cmp(kb).then_with(|| ranking(a, b))
+    };
     loop {
         let best = heads
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| h.as_slice().first().map(|l| (i, l)))
-            .min_by(|(_, a), (_, b)| ranking(a, b))
+            .filter_map(|(i, (l, k))| Some((i, (k.as_slice().first()?, l.as_slice().first()?))))
+            .min_by(|(_, a), (_, b)| order(*a, *b))
             .map(|(i, _)| i);
-        match best.and_then(|i| heads.get_mut(i)).and_then(Iterator::next) {
-            Some(lead) => out.push(lead),
+        match best.and_then(|i| heads.get_mut(i)) {
+            Some((leads, keys)) => {
+                keys.next();
+                out.extend(leads.next());
+            }
             None => return out,
         }
     }
@@ -647,7 +664,7 @@ mod tests {
         /// The keyed sort orders exactly as `ranking`: totals of any sign
         /// (and -0, infinities, NaN) and ids sharing long prefixes.
         #[test]
-        fn the_keyed_sort_agrees_with_ranking(
+        fn the_keyed_sort_and_merge_agree_with_ranking(
             rows in proptest::collection::vec((0usize..8, 0usize..40), 0..200),
         ) {
             const TOTALS: [f64; 8] = [0.0, -0.0, 1.5, -1.5, 100.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
@@ -673,9 +690,23 @@ mod tests {
             }
             let mut want = leads.clone();
             want.sort_by(ranking);
+            // three engines' lists, each sorted, merged by their keys
+            let mut lists: Vec<Vec<Lead>> = vec![Vec::new(); 3];
+            for (i, l) in leads.iter().enumerate() {
+                lists[i * 7 % 3].push(l.clone());
+            }
+            let keyed: Vec<(Vec<Lead>, Vec<SortKey>)> = lists
+                .into_iter()
+                .map(|mut l| {
+                    let k = sort(&mut l);
+                    (l, k)
+                })
+                .collect();
+            let merged = merge_sorted(keyed);
             sort(&mut leads);
             let ids = |l: &[Lead]| l.iter().map(|l| l.contact_id.clone()).collect::<Vec<_>>();
             proptest::prop_assert_eq!(ids(&leads), ids(&want));
+            proptest::prop_assert_eq!(ids(&merged), ids(&want));
         }
     }
 }
