@@ -138,14 +138,25 @@ fn no_reference_warnings(report: &ScoreReport) -> Vec<Diagnostic> {
                 .iter()
                 .filter(|m| m.status == MetricStatus::NoReference)
             {
+                // with many entities, the message must say which one
+                let whose = e
+                    .entity
+                    .as_deref()
+                    .map_or(String::new(), |name| format!(" for {name}"));
+                let reference = m
+                    .reference
+                    .map_or("none".to_string(), |r| crate::value::format(r, m.unit));
                 let mut d = Diagnostic::warning(
                     Code::NoReference,
                     Location::default(),
-                    format!("{} is unscored: its reference ({}) is not above its floor", m.id, m.reference.map_or("none".to_string(), |r| crate::value::format(r, m.unit))),
+                    format!(
+                        "{}{whose} is unscored: its reference ({reference}) is not above its floor",
+                        m.id
+                    ),
                 )
                 .with_metric(&m.id)
                 .with_entity(e.entity.as_deref())
-                .with_hint("a baseline of 0 cannot be compared with; set a target or a fixed baseline for this metric");
+                .with_hint("a reference at or below the metric's floor (0, -100 for NPS, or its own floor) leaves nothing to compare with; set a target or a fixed baseline for this metric");
                 if let Some(w) = report.week {
                     d = d.with_week(w);
                 }

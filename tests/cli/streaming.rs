@@ -235,3 +235,20 @@ fn a_history_that_cannot_be_looked_at_is_reported_not_skipped() {
     assert!(streamed.2.contains("history.csv"), "{}", streamed.2);
     assert_eq!(whole.0, Some(2));
 }
+
+#[test]
+fn a_metric_without_reference_names_its_entity() {
+    // client-1's leads are 0 every week: its baseline is 0, the floor
+    let zero = vec![Cell::Value(0), Cell::Value(30), Cell::Value(90)];
+    let some = vec![Cell::Value(10), Cell::Value(30), Cell::Value(90)];
+    let data: Dataset = (vec![(0, vec![some; 8]), (0, vec![zero; 8])], 3);
+    let (dir, text) = folder(&template(false, 2, false), &data);
+    for (code, _, stderr) in both(dir.path(), &text, &["--format", "csv"]) {
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            stderr.contains("warning[no-reference]: leads for client-1 is unscored"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("leads for client-0"), "{stderr}");
+    }
+}
