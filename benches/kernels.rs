@@ -119,6 +119,15 @@ fn leads(c: &mut Criterion) {
     let Ok(rules) = Rules::parse(rules_text, "lead-scoring.toml") else {
         return;
     };
+    // leads --out writes four of these per contact
+    c.bench_function("push_fixed2 (decayed score)", |b| {
+        let mut out = String::with_capacity(64);
+        b.iter(|| {
+            out.clear();
+            trustidx::render::push_fixed2(&mut out, black_box(123.456_789_012_3));
+            black_box(out.len())
+        })
+    });
     c.bench_function("rule matching (longest prefix)", |b| {
         b.iter(|| {
             black_box(rules.matching(
