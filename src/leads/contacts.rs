@@ -223,9 +223,16 @@ pub(super) struct Contacts {
     entries: Vec<Entry>,
     /// Ids over 23 bytes (rare) → position in `entries`.
     long: FxHashMap<Box<str>, usize>,
-    /// Page views that may fall before their contact's first submission:
-    /// position in `entries` and time, in order of reading.
-    pageviews: Vec<(usize, i64)>,
+    /// Page views that may fall before their contact's first submission,
+    /// in order of reading: position in `entries` and seconds from `epoch`,
+    /// 8 bytes each (the log grows with such page views: 7 M of them in
+    /// the w3 file).
+    pageviews: Vec<(u32, i32)>,
+    /// The time of the first page view logged.
+    epoch: Option<i64>,
+    /// The rare page views that do not fit 8 bytes (a position past 2^32,
+    /// a time more than 68 years from `epoch`): position and time.
+    far_pageviews: Vec<(usize, i64)>,
 }
 
 impl Contacts {
@@ -333,7 +340,14 @@ impl Contacts {
             .get(i)
             .is_some_and(|e| t < e.state.first_submit)
         {
-            self.pageviews.push((i, t));
+            let epoch = *self.epoch.get_or_insert(t);
+            let near = u32::try_from(i)
+                .ok()
+                .zip(t.checked_sub(epoch).and_then(|d| i32::try_from(d).ok()));
+            match near {
+                Some(pv) => self.pageviews.push(pv),
+                None => self.far_pageviews.push((i, t)),
+            }
         }
     }
 
@@ -355,7 +369,12 @@ impl Contacts {
         // table small enough to stay in the cache
         let first: Vec<i64> = self.entries.iter().map(|e| e.state.first_submit).collect();
         let mut counts = vec![0u64; self.entries.len()];
-        for &(i, t) in &self.pageviews {
+        let epoch = self.epoch.unwrap_or(0);
+        let near = self
+            .pageviews
+            .iter()
+            .map(|&(i, d)| (i as usize, epoch + i64::from(d)));
+        for (i, t) in near.chain(self.far_pageviews.iter().copied()) {
             if let (Some(&f), Some(n)) = (first.get(i), counts.get_mut(i))
                 && t < f
             {
@@ -417,12 +436,22 @@ mod tests {
     fn page_views_count_against_the_final_first_submission_in_any_order() {
         // times of page views (p) and submissions (s) of one contact
         type Rows<'a> = &'a [(char, i64)];
-        let cases: [(Rows, Option<u64>); 5] = [
+        let cases: [(Rows, Option<u64>); 6] = [
             (&[('p', 1), ('p', 2)], None),
             (&[('p', 1), ('s', 5), ('p', 3), ('p', 7)], Some(2)),
             (&[('p', 4), ('p', 6), ('s', 5), ('s', 3), ('p', 2)], Some(1)),
             (&[('s', 5), ('p', 5), ('p', 4)], Some(1)),
             (&[('p', 1), ('s', 0)], Some(0)),
+            // more than 68 years apart: kept apart from the 8-byte log
+            (
+                &[
+                    ('p', 0),
+                    ('p', -3_000_000_000),
+                    ('s', 1),
+                    ('p', 4_000_000_000),
+                ],
+                Some(2),
+            ),
         ];
         for (rows, want) in cases {
             let mut c = Contacts::default();
