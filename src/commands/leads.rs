@@ -970,11 +970,25 @@ mod tests {
             Ok(r) => r,
             Err(d) => panic!("{d:?}"),
         };
+        let (ok, engine, found) = read_one(plain, &rules, 2_000_000_000, data);
+        assert!(ok);
+        let lines = found.diags.iter().map(|d| d.line).collect();
+        (Engine::finish_all(vec![engine]).0, lines)
+    }
+
+    /// One engine's reading of rows in the usual column order, by the
+    /// quote-free reader or by the CSV reader; whether it read them all.
+    fn read_one<'r>(
+        plain: bool,
+        rules: &'r Rules,
+        as_of: i64,
+        data: &str,
+    ) -> (bool, Engine<'r>, Found) {
         let layout = Layout {
             at: [0, 1, 2, 3, 4],
             width: 5,
         };
-        let mut engine = Engine::new(&rules, 2_000_000_000, chrono::Weekday::Mon);
+        let mut engine = Engine::new(rules, as_of, chrono::Weekday::Mon);
         let mut found = Found::default();
         let ok = if plain {
             read_plain_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found)
@@ -982,9 +996,7 @@ mod tests {
         } else {
             read_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found).is_ok()
         };
-        assert!(ok);
-        let lines = found.diags.iter().map(|d| d.line).collect();
-        (Engine::finish_all(vec![engine]).0, lines)
+        (ok, engine, found)
     }
 
     #[test]
@@ -1205,16 +1217,8 @@ mod tests {
                 }
                 data.push('\n');
             }
-            let layout = Layout { at: [0, 1, 2, 3, 4], width: 5 };
             let run = |plain: bool| {
-                let mut engine = Engine::new(&rules, 1_800_000_000, chrono::Weekday::Mon);
-                let mut found = Found::default();
-                let ok = if plain {
-                    read_plain_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found)
-                        .is_ok_and(|plain| plain)
-                } else {
-                    read_rows(data.as_bytes(), layout, 2, "a.csv", &mut engine, &mut found).is_ok()
-                };
+                let (ok, engine, found) = read_one(plain, &rules, 1_800_000_000, &data);
                 let lines: Vec<(Option<u32>, Option<u32>)> =
                     found.diags.iter().map(|d| (d.line, d.column)).collect();
                 (ok, Engine::finish_all(vec![engine]), lines)
