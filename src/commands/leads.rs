@@ -614,11 +614,13 @@ fn process_row(
     });
 }
 
-/// Reads the activity file into engines. A large regular file is read by
-/// one engine per core, each reading the whole file with the quote-free
-/// reader but keeping only the contacts it owns (so no state is merged and
-/// every line number is exact); a `"` anywhere sends the whole file to the
-/// CSV reader and one engine.
+/// Reads the activity file into engines. A large regular file is cut into
+/// blocks of whole lines by this thread, which deals each row to the
+/// engine that owns its contact (one engine per core, each on its own
+/// thread: no state is merged and every line number is exact). A smaller
+/// file goes the same quote-free way into one engine; a `"` anywhere
+/// sends the whole file to the CSV reader and one engine, as does
+/// standard input.
 fn read_activities<'r>(
     path: &Path,
     name: &str,

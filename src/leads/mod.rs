@@ -199,9 +199,8 @@ pub fn owner(hash: u64, parts: usize) -> usize {
 /// owning the contacts `owner` gives it (`Engine::parts`).
 pub struct Engine<'r> {
     rules: &'r Rules,
-    /// This engine's share of the contacts: `part` of `parts`.
+    /// This engine's share of the contacts: those `owner` gives `part`.
     part: usize,
-    parts: usize,
     as_of: i64,
     week_start: Weekday,
     states: Contacts,
@@ -225,7 +224,6 @@ impl<'r> Engine<'r> {
         Engine {
             rules,
             part: 0,
-            parts: 1,
             as_of,
             week_start,
             states: Contacts::default(),
@@ -243,7 +241,6 @@ impl<'r> Engine<'r> {
         (0..n.max(1))
             .map(|part| Engine {
                 part,
-                parts: n.max(1),
                 ..Engine::new(rules, as_of, week_start)
             })
             .collect()
@@ -252,16 +249,6 @@ impl<'r> Engine<'r> {
     /// Which of `parts` engines this is (`owner`).
     pub fn part(&self) -> usize {
         self.part
-    }
-
-    /// Whether this engine keeps the contact `id`; a row whose contact
-    /// cannot be read (`None`) is the first engine's to report.
-    pub fn owns(&self, id: Option<&ContactId>) -> bool {
-        match id {
-            _ if self.parts == 1 => true,
-            Some(id) => owner(id.hash(), self.parts) == self.part,
-            None => self.part == 0,
-        }
     }
 
     /// Contacts of the contacts file and their fit points, in the file's
