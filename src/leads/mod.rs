@@ -1,7 +1,8 @@
 //! Lead scoring from CRM activity exports (SPEC §9). The command streams
-//! activity rows into an `Engine` one at a time: state grows with contacts
-//! (and the page views not yet known to fall after a contact's first form
-//! submission), never with rows.
+//! activity rows into `Engine`s (one per core, each owning the contacts
+//! `owner` gives it): state grows with contacts (and the page views that
+//! may still fall before a contact's first form submission, logged in 8
+//! bytes each: `contacts`), not with other rows.
 
 mod contacts;
 mod rules;
