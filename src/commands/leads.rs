@@ -240,11 +240,13 @@ fn read_rows<R: std::io::Read>(
     }
 }
 
-/// Reads quote-free activity rows: with no `"` in the file every comma
+/// Reads quote-free activity rows into one engine, on this thread (what
+/// `read_activities` does with threads, for tests): with no `"` in the file every comma
 /// ends a field and every newline a row, so rows are split with `memchr`
 /// rather than the general CSV state machine (3–4× fewer instructions per
 /// row on the w3 profile). Blank lines are skipped, as the CSV reader does.
 /// `Ok(false)`: the file has a quote and needs the CSV reader.
+#[cfg(test)]
 fn read_plain_rows<R: std::io::Read>(
     reader: R,
     layout: Layout,
@@ -281,6 +283,37 @@ impl Block {
             Err(bytes) => bytes,
         }
     }
+
+    /// Line `k` without its line end: its bytes, and its text when the
+    /// block is UTF-8 (a line end is ASCII, so a valid block cuts into
+    /// valid rows).
+    fn line(&self, k: usize) -> Option<(&[u8], Option<&str>)> {
+        let (&start, &stop) = (self.starts.get(k)?, self.starts.get(k + 1)?);
+        let raw = self.bytes().get(start..stop)?;
+        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let text = self
+            .data
+            .as_ref()
+            .ok()
+            .and_then(|t| t.get(start..start + raw.len()));
+        Some((raw, text))
+    }
+}
+
+/// The contact cell of a line (byte offsets, `contact_cell`) and its text
+/// when it is UTF-8.
+fn contact_of<'a>(
+    raw: &'a [u8],
+    text: Option<&'a str>,
+    layout: Layout,
+) -> (Option<(usize, usize)>, Option<&'a str>) {
+    let cell = contact_cell(raw, layout);
+    let contact = cell.and_then(|(a, b)| match text {
+        Some(t) => t.get(a..b),
+        None => std::str::from_utf8(raw.get(a..b)?).ok(),
+    });
+    (cell, contact)
 }
 
 /// Reads `reader` in blocks of about 1 MB of whole lines and gives each to
@@ -398,23 +431,14 @@ fn deal(block: &mut Block, layout: Layout, parts: usize) {
     let mut rows = std::mem::take(&mut block.rows);
     rows.resize_with(parts.max(1), Vec::new);
     rows.iter_mut().for_each(Vec::clear);
-    let data = block.bytes();
-    let text = block.data.as_ref().ok();
-    for (k, bounds) in block.starts.windows(2).enumerate() {
-        let (start, stop) = match bounds {
-            [a, b] => (*a, *b),
-            _ => continue,
+    for k in 0..block.starts.len().saturating_sub(1) {
+        let Some((raw, text)) = block.line(k) else {
+            continue;
         };
-        let raw = data.get(start..stop).unwrap_or(&[]);
-        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.is_empty() {
             continue;
         }
-        let contact = contact_cell(raw, layout).and_then(|(a, b)| match text {
-            Some(t) => t.get(start + a..start + b),
-            None => std::str::from_utf8(raw.get(a..b)?).ok(),
-        });
+        let (_, contact) = contact_of(raw, text, layout);
         let hash = contact.map(|c| ContactId::hash_of(trim_cell(c)));
         let part = hash.map_or(0, |h| crate::leads::owner(h, parts));
         if let Some(list) = rows.get_mut(part) {
@@ -434,28 +458,16 @@ fn block_rows(
     days: &mut DayCache,
 ) {
     let canonical = layout.at == [0, 1, 2, 3, 4] && layout.width == 5;
-    let data = block.bytes();
-    let text_block = block.data.as_ref().ok();
     let mut fields: Vec<&str> = Vec::with_capacity(layout.width);
     for &(k, hash) in block.rows.get(engine.part()).map_or(&[][..], Vec::as_slice) {
-        let (Some(&start), Some(&stop)) = (block.starts.get(k), block.starts.get(k + 1)) else {
+        let Some((raw, valid)) = block.line(k) else {
             continue;
         };
         let this_line = block.first_line + k as u64;
-        let raw = data.get(start..stop).unwrap_or(&[]);
-        let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        // a line end is ASCII, so a valid block cuts into valid rows
-        let valid = text_block.and_then(|t| t.get(start..start + raw.len()));
-        let cell = contact_cell(raw, layout);
-        let id = hash.and_then(|h| {
-            let (a, b) = cell?;
-            let contact = match valid {
-                Some(t) => t.get(a..b),
-                None => std::str::from_utf8(raw.get(a..b)?).ok(),
-            };
-            Some(ContactId::with_hash(trim_cell(contact?), h))
-        });
+        let (cell, contact) = contact_of(raw, valid, layout);
+        let id = hash
+            .zip(contact)
+            .map(|(h, c)| ContactId::with_hash(trim_cell(c), h));
         // the usual row: read straight from the line
         if let (true, Some(t), Some(id), Some((_, end))) = (canonical, valid, id, cell)
             && let Some(row) = t.get(end + 1..).and_then(|rest| plain_row(rest, days))
@@ -618,7 +630,7 @@ fn process_row(
 /// blocks of whole lines by this thread, which deals each row to the
 /// engine that owns its contact (one engine per core, each on its own
 /// thread: no state is merged and every line number is exact). A smaller
-/// file goes the same quote-free way into one engine; a `"` anywhere
+/// file goes the same way into one engine; a `"` anywhere
 /// sends the whole file to the CSV reader and one engine, as does
 /// standard input.
 fn read_activities<'r>(
@@ -672,20 +684,7 @@ fn read_activities<'r>(
             .map_err(|e| Error::io(path, &e))?;
         Ok(f)
     };
-    if threads < 2 {
-        let (mut engine, mut own) = (single(), Found::default());
-        let reader = progress.wrap_read(open_at(start)?);
-        if read_plain_rows(reader, layout, 2, name, &mut engine, &mut own)? {
-            found.dropped += own.dropped;
-            for d in own.diags {
-                found.push(d);
-            }
-            return Ok(vec![engine]);
-        }
-        progress.set_position(start);
-        let reader = BufReader::with_capacity(1 << 20, open_at(start)?);
-        return one_engine(progress.wrap_read(reader), layout, name, single(), found);
-    }
+    let threads = threads.max(1);
     let mut engines = Engine::parts(rules, as_of, week_start, threads);
     let mut founds: Vec<Found> = (0..threads).map(|_| Found::default()).collect();
     // one reader (this thread) hands every block to every engine: the
